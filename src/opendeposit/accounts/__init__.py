@@ -1,0 +1,1 @@
+"""Customers, Class II accounts, bound cards, statuses, limits and the transaction PIN."""

@@ -1,0 +1,264 @@
+"""Account use cases: customers by phone, opening a Class II account with its bound card,
+the transaction PIN, status changes, and the account view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from opendeposit import clock
+from opendeposit.accounts.domain import (
+    AccountStatus,
+    LimitBucket,
+    LimitUsage,
+    account_number,
+    check_new_pin,
+    check_pin_format,
+    mask_card,
+)
+from opendeposit.accounts.models import (
+    account,
+    account_sequence,
+    audit_log,
+    bound_card,
+    customer,
+    limit_usage,
+)
+from opendeposit.errors import BusinessRuleViolation, Conflict, NotFound
+from opendeposit.ledger import service as ledger
+from opendeposit.ledger.domain import CUSTOMER_DEMAND, chain_for, ledger_code
+from opendeposit.platform import Platform
+
+
+class AccountNotFound(NotFound):
+    code = "ACCOUNT_NOT_FOUND"
+    message_en = "You have no electronic account yet."
+    message_zh = "您还没有电子账户。"
+
+
+class AccountAlreadyOpen(Conflict):
+    code = "ACCOUNT_ALREADY_OPEN"
+    message_en = "You already have an open Class II account with us."
+    message_zh = "您已在本行开立Ⅱ类账户，不能重复开立。"
+
+
+class PinNotSet(BusinessRuleViolation):
+    code = "PIN_NOT_SET"
+    message_en = "Set your transaction PIN first."
+    message_zh = "请先设置交易密码。"
+
+
+class PinWrong(BusinessRuleViolation):
+    code = "PIN_WRONG"
+    http_status = 403
+    message_en = "The transaction PIN is wrong."
+    message_zh = "交易密码错误。"
+
+
+class PinLocked(BusinessRuleViolation):
+    code = "PIN_LOCKED"
+    http_status = 423
+    message_en = "The transaction PIN is locked after too many wrong tries; reset it to continue."
+    message_zh = "交易密码错误次数过多已锁定，请重置密码后再试。"
+
+
+@dataclass(frozen=True)
+class CustomerAccount:
+    """The customer's Class II account with its bound card, as services need it."""
+
+    id: int
+    customer_id: int
+    account_no: str
+    status: AccountStatus
+    ledger_code: str
+    chain: int
+    holder_name: str
+    card_id: int
+    card_number: str
+    card_bank: str
+    card_last4: str
+
+
+async def customer_by_phone(p: Platform, phone: str, *, create: bool) -> int | None:
+    phone_hash = p.vault.lookup_hash(phone)
+    async with p.db.read() as conn:
+        found = (await conn.execute(select(customer.c.id).where(
+            customer.c.phone_hash == phone_hash))).scalar()
+    if found is not None or not create:
+        return found
+    async with p.db.transaction() as conn:
+        stmt = p.db.insert(customer).values(
+            phone_hash=phone_hash, phone_enc=p.vault.encrypt(phone), kyc_status="none",
+            pin_failed_attempts=0, created_at=clock.utcnow(),
+        ).on_conflict_do_nothing().returning(customer.c.id)
+        new_id = (await conn.execute(stmt)).scalar()
+        if new_id is None:  # a concurrent first login made it
+            new_id = (await conn.execute(select(customer.c.id).where(
+                customer.c.phone_hash == phone_hash))).scalar_one()
+    return int(new_id)
+
+
+async def open_account(p: Platform, *, customer_id: int, name: str, id_number: str,
+                       birth_date: date, region_code: str, card_number: str, card_bank: str,
+                       reserved_phone: str, pin: str | None = None,
+                       actor: str = "system") -> CustomerAccount:
+    """Open the customer's Class II account with a verified bound card, in one transaction.
+
+    Callers (the onboarding flow, or tests and the demo seed) have already verified identity
+    and the card's five elements; this writes the account, its ledger account and the card.
+    """
+    if pin is not None:
+        check_new_pin(pin, birth_date=birth_date)
+    pin_hash = p.pins.hash(pin) if pin is not None else None
+    now = clock.utcnow()
+    async with p.db.transaction() as conn:
+        existing = (await conn.execute(select(account.c.id).where(
+            account.c.customer_id == customer_id,
+            account.c.status != AccountStatus.CLOSED.value))).first()
+        if existing is not None:
+            raise AccountAlreadyOpen()
+        seq = await _next_sequence(conn, p, "account")
+        acct_no = account_number(seq)
+        chain = chain_for(customer_id, p.settings.ledger_chains)
+        # the ledger account is owned by the account row; use the sequence as the owner id
+        code = ledger_code(CUSTOMER_DEMAND, seq)
+        await ledger.open_ledger_account(conn, code=code, owner_id=seq, name=f"Ⅱ类户 {acct_no}",
+                                        chain=chain)
+        business_date = await clock.current_business_date(conn)
+        account_id = (await conn.execute(account.insert().values(
+            customer_id=customer_id, account_no=acct_no, account_class="II",
+            status=AccountStatus.NORMAL.value, ledger_code=code, chain=chain,
+            opened_on=business_date, opened_at=now,
+        ).returning(account.c.id))).scalar_one()
+        await conn.execute(bound_card.insert().values(
+            account_id=account_id, card_enc=p.vault.encrypt(card_number),
+            card_hash=p.vault.lookup_hash(card_number), card_last4=card_number[-4:],
+            bank_name=card_bank, reserved_phone_enc=p.vault.encrypt(reserved_phone),
+            status="active", bound_at=now))
+        values: dict[str, object] = dict(
+            name_enc=p.vault.encrypt(name), id_number_enc=p.vault.encrypt(id_number),
+            id_number_hash=p.vault.lookup_hash(id_number), birth_date=birth_date,
+            region_code=region_code, kyc_status="verified")
+        if pin_hash is not None:
+            values.update(pin_hash=pin_hash, pin_failed_attempts=0, pin_locked_at=None)
+        await conn.execute(customer.update().where(customer.c.id == customer_id).values(**values))
+        await audit(conn, actor=actor, action="account.open", subject=f"account:{account_id}",
+                    detail=f"Class II {acct_no[-4:]} bound card {mask_card(card_number)}")
+    return await account_of_customer(p, customer_id)
+
+
+async def _next_sequence(conn: AsyncConnection, p: Platform, name: str) -> int:
+    await conn.execute(p.db.insert(account_sequence).values(name=name, value=0)
+                       .on_conflict_do_nothing())
+    return int((await conn.execute(
+        account_sequence.update().where(account_sequence.c.name == name)
+        .values(value=account_sequence.c.value + 1).returning(account_sequence.c.value)
+    )).scalar_one())
+
+
+async def account_of_customer(p: Platform, customer_id: int,
+                              conn: AsyncConnection | None = None) -> CustomerAccount:
+    """The customer's open Class II account and active bound card; AccountNotFound if none."""
+    stmt = (
+        select(account, bound_card.c.id.label("card_id"), bound_card.c.card_enc,
+               bound_card.c.bank_name, bound_card.c.card_last4, customer.c.name_enc)
+        .join(bound_card, (bound_card.c.account_id == account.c.id)
+              & (bound_card.c.status == "active"))
+        .join(customer, customer.c.id == account.c.customer_id)
+        .where(account.c.customer_id == customer_id,
+               account.c.status != AccountStatus.CLOSED.value)
+    )
+    if conn is None:
+        async with p.db.read() as c:
+            row = (await c.execute(stmt)).first()
+    else:
+        row = (await conn.execute(stmt)).first()
+    if row is None:
+        raise AccountNotFound()
+    return CustomerAccount(
+        id=row.id, customer_id=row.customer_id, account_no=row.account_no,
+        status=AccountStatus(row.status), ledger_code=row.ledger_code, chain=row.chain,
+        holder_name=p.vault.decrypt(row.name_enc), card_id=row.card_id,
+        card_number=p.vault.decrypt(row.card_enc), card_bank=row.bank_name,
+        card_last4=row.card_last4)
+
+
+async def set_pin(p: Platform, *, customer_id: int, pin: str) -> None:
+    async with p.db.read() as conn:
+        birth = (await conn.execute(select(customer.c.birth_date).where(
+            customer.c.id == customer_id))).scalar()
+    check_new_pin(pin, birth_date=birth)
+    pin_hash = p.pins.hash(pin)
+    async with p.db.transaction() as conn:
+        await conn.execute(customer.update().where(customer.c.id == customer_id).values(
+            pin_hash=pin_hash, pin_failed_attempts=0, pin_locked_at=None))
+        await audit(conn, actor=f"customer:{customer_id}", action="pin.set",
+                    subject=f"customer:{customer_id}", detail="transaction PIN set")
+    p.pins.forget(str(customer_id))
+
+
+async def verify_pin(p: Platform, *, customer_id: int, pin: str) -> None:
+    """Check the transaction PIN; the 5th wrong try in a row locks it (domain.md, api.md)."""
+    check_pin_format(pin)
+    async with p.db.read() as conn:
+        row = (await conn.execute(select(customer.c.pin_hash, customer.c.pin_locked_at).where(
+            customer.c.id == customer_id))).one()
+    if row.pin_hash is None:
+        raise PinNotSet()
+    if row.pin_locked_at is not None:
+        raise PinLocked()
+    if await p.pins.verify(owner=str(customer_id), pin=pin, pin_hash=row.pin_hash):
+        return
+    limit = p.settings.pin_max_attempts
+    async with p.db.transaction() as conn:
+        failed = (await conn.execute(
+            customer.update().where(customer.c.id == customer_id)
+            .values(pin_failed_attempts=customer.c.pin_failed_attempts + 1)
+            .returning(customer.c.pin_failed_attempts))).scalar_one()
+        if failed >= limit:
+            await conn.execute(customer.update().where(customer.c.id == customer_id)
+                               .values(pin_locked_at=clock.utcnow()))
+    if failed >= limit:
+        raise PinLocked()
+    left = limit - failed
+    raise PinWrong(f"The transaction PIN is wrong; {left} tries left before it locks.",
+                   f"交易密码错误，还可尝试{left}次。", details={"attempts_left": left})
+
+
+async def reset_pin_success_counter(p: Platform, *, customer_id: int) -> None:
+    async with p.db.transaction() as conn:
+        await conn.execute(customer.update().where(
+            customer.c.id == customer_id, customer.c.pin_failed_attempts > 0
+        ).values(pin_failed_attempts=0))
+
+
+async def change_status(p: Platform, *, account_id: int, status: AccountStatus, reason: str,
+                        actor: str) -> None:
+    async with p.db.transaction() as conn:
+        result = await conn.execute(account.update().where(
+            account.c.id == account_id, account.c.status != AccountStatus.CLOSED.value
+        ).values(status=status.value, status_reason=reason,
+                 closed_at=clock.utcnow() if status is AccountStatus.CLOSED else None))
+        if result.rowcount == 0:
+            raise NotFound()
+        await audit(conn, actor=actor, action="account.status", subject=f"account:{account_id}",
+                    detail=f"{status.value}: {reason}")
+
+
+async def limit_usages(conn: AsyncConnection, *, account_id: int,
+                       today: date) -> list[LimitUsage]:
+    rows = (await conn.execute(select(limit_usage).where(
+        limit_usage.c.account_id == account_id,
+        limit_usage.c.period.in_([today.isoformat(), str(today.year)])))).all()
+    used = {(r.bucket, r.period): int(r.used) for r in rows}
+    return [LimitUsage(b, used.get((b.value, today.isoformat()), 0),
+                       used.get((b.value, str(today.year)), 0)) for b in LimitBucket]
+
+
+async def audit(conn: AsyncConnection, *, actor: str, action: str, subject: str,
+                detail: str) -> None:
+    await conn.execute(audit_log.insert().values(
+        at=datetime.now(UTC), actor=actor, action=action, subject=subject, detail=detail))

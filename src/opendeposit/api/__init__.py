@@ -1,0 +1,1 @@
+"""HTTP API: the app factory, auth, error mapping and routers per audience."""

@@ -1,0 +1,136 @@
+"""Customer routes: login, profile, the Class II account and its closed-loop money movements."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from opendeposit import clock
+from opendeposit.accounts import service as accounts
+from opendeposit.accounts import statement as statements
+from opendeposit.accounts.domain import DAILY_LIMIT, YEARLY_LIMIT, mask_name, mask_phone
+from opendeposit.accounts.models import customer
+from opendeposit.api import schemas as s
+from opendeposit.api.deps import CustomerDep, PlatformDep, client_ip
+from opendeposit.api.errors import ERROR_SCHEMA
+from opendeposit.auth import service as auth
+from opendeposit.errors import ValidationFailed
+from opendeposit.ledger import service as ledger
+from opendeposit.money import format_amount, parse_amount
+from opendeposit.payments import service as payments
+
+router = APIRouter(prefix="/api/v1", responses={422: ERROR_SCHEMA, 401: ERROR_SCHEMA})
+
+
+@router.post("/auth/sms-code", status_code=202, tags=["auth"],
+             responses={429: ERROR_SCHEMA})
+async def send_sms_code(body: s.SmsCodeRequest, p: PlatformDep, request: Request) -> dict:
+    """Sends a 6-digit one-time code (5 minutes, single use; ≤ 1/min and 10/day per phone)."""
+    await auth.request_code(p, phone=body.phone, device_id=body.device_id, ip=client_ip(request))
+    return {"sent": True, "expires_in": p.settings.sms_code_ttl_seconds}
+
+
+@router.post("/auth/login", tags=["auth"])
+async def login(body: s.LoginRequest, p: PlatformDep) -> s.LoginResponse:
+    token, customer_id = await auth.login(p, phone=body.phone, code=body.code,
+                                          device_id=body.device_id)
+    return s.LoginResponse(token=token, customer_id=customer_id,
+                           expires_in=p.settings.token_ttl_minutes * 60)
+
+
+@router.get("/me", tags=["account"])
+async def me(who: CustomerDep, p: PlatformDep) -> s.MeView:
+    async with p.db.read() as conn:
+        row = (await conn.execute(select(customer).where(customer.c.id == who.id))).one()
+        today = await clock.current_business_date(conn)
+    try:
+        acct_view: s.AccountView | None = await _account_view(p, who.id)
+    except accounts.AccountNotFound:
+        acct_view = None
+    return s.MeView(
+        customer_id=who.id, phone=mask_phone(p.vault.decrypt(row.phone_enc)),
+        name=mask_name(p.vault.decrypt(row.name_enc)) if row.name_enc else None,
+        kyc_status=row.kyc_status, has_account=acct_view is not None, account=acct_view,
+        business_date=today.isoformat())
+
+
+@router.get("/account", tags=["account"], responses={404: ERROR_SCHEMA})
+async def get_account(who: CustomerDep, p: PlatformDep) -> s.AccountView:
+    """The Class II account: masked number, balance, limits used and left, bound card."""
+    return await _account_view(p, who.id)
+
+
+async def _account_view(p, customer_id: int) -> s.AccountView:  # type: ignore[no-untyped-def]
+    acct = await accounts.account_of_customer(p, customer_id)
+    async with p.db.read() as conn:
+        bal = await ledger.balance(conn, acct.ledger_code)
+        today = await clock.current_business_date(conn)
+        usages = await accounts.limit_usages(conn, account_id=acct.id, today=today)
+        from opendeposit.accounts.models import account as account_table
+
+        opened = (await conn.execute(select(account_table.c.opened_on).where(
+            account_table.c.id == acct.id))).scalar_one()
+    return s.AccountView(
+        account_no=acct.account_no[:4] + "****" + acct.account_no[-4:], balance=format_amount(bal),
+        status=acct.status.value,
+        bound_card=s.BoundCardView(bank=acct.card_bank, card_no_masked="****" + acct.card_last4),
+        limits=[s.LimitView(bucket=u.bucket.value, daily_limit=format_amount(DAILY_LIMIT),
+                            yearly_limit=format_amount(YEARLY_LIMIT),
+                            used_today=format_amount(u.used_today),
+                            used_this_year=format_amount(u.used_this_year),
+                            left_today=format_amount(u.left_today)) for u in usages],
+        opened_on=opened.isoformat())
+
+
+MOVE_RESPONSES = {200: {"model": s.MoveResult}, 202: {"model": s.MoveResult,
+                  "description": "Sent to the card network; the answer is pending"},
+                  403: ERROR_SCHEMA, 409: ERROR_SCHEMA, 423: ERROR_SCHEMA, 404: ERROR_SCHEMA}
+
+
+@router.post("/account/top-up", tags=["account"], responses=MOVE_RESPONSES)
+async def top_up(body: s.MoveRequest, who: CustomerDep, p: PlatformDep) -> JSONResponse:
+    """Pulls `amount` from the bound card into the Class II account (PIN, idempotent)."""
+    answer = await payments.top_up(p, customer_id=who.id, amount=parse_amount(body.amount),
+                                   pin=body.pin, idempotency_key=body.idempotency_key)
+    return JSONResponse(answer.body, status_code=answer.status_code)
+
+
+@router.post("/account/withdraw", tags=["account"], responses=MOVE_RESPONSES)
+async def withdraw(body: s.MoveRequest, who: CustomerDep, p: PlatformDep) -> JSONResponse:
+    """Pushes `amount` from the Class II account to the bound card — and nowhere else."""
+    answer = await payments.withdraw(p, customer_id=who.id, amount=parse_amount(body.amount),
+                                     pin=body.pin, idempotency_key=body.idempotency_key)
+    return JSONResponse(answer.body, status_code=answer.status_code)
+
+
+class InvalidCursor(ValidationFailed):
+    code = "INVALID_CURSOR"
+    message_en = "The cursor is not valid."
+    message_zh = "分页参数不正确。"
+
+
+@router.get("/account/transactions", tags=["account"])
+async def transactions(
+    who: CustomerDep, p: PlatformDep,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+    cursor: Annotated[str | None, Query(max_length=20)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> s.StatementPage:
+    """Statement lines, newest first, with the running balance after each line."""
+    if cursor is not None and not (cursor.isascii() and cursor.isdigit()):
+        raise InvalidCursor()
+    acct = await accounts.account_of_customer(p, who.id)
+    lines, nxt = await statements.statement(
+        p, ledger_code=acct.ledger_code, chain=acct.chain, date_from=date_from, date_to=date_to,
+        cursor=int(cursor) if cursor else None, limit=limit)
+    return s.StatementPage(items=[s.StatementLineView(
+        id=ln.id, at=clock.as_utc(ln.at).isoformat(),
+        business_date=ln.business_date.isoformat(), kind=ln.kind,
+        amount=format_amount(ln.amount), balance_after=format_amount(ln.balance_after),
+        description=ln.description, reference=ln.reference) for ln in lines],
+        next_cursor=str(nxt) if nxt is not None else None)

@@ -1,0 +1,102 @@
+"""Request and response bodies of the customer API (names fixed by docs/api contract)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+Amount = Annotated[StrictStr, Field(description="Decimal string, at most 2 decimals",
+                                    examples=["1000.00"], max_length=32)]
+Pin = Annotated[StrictStr, Field(description="6-digit transaction PIN", examples=["135790"],
+                                 max_length=6)]
+IdemKey = Annotated[StrictStr, Field(min_length=1, max_length=64,
+                                     description="Unique per attempt; a retry reuses it",
+                                     examples=["5f0c2a8e-9a77-4d7c-9d62-2f1f6f0a8b11"])]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SmsCodeRequest(Strict):
+    phone: StrictStr = Field(max_length=20, examples=["13800138000"])
+    device_id: StrictStr = Field("web", max_length=64, examples=["d-3f2a9c"])
+
+
+class LoginRequest(Strict):
+    phone: StrictStr = Field(max_length=20, examples=["13800138000"])
+    code: StrictStr = Field(max_length=6, examples=["123456"])
+    device_id: StrictStr = Field(max_length=64, examples=["d-3f2a9c"])
+
+
+class LoginResponse(BaseModel):
+    token: str
+    customer_id: int
+    expires_in: int = Field(description="seconds")
+
+
+class MoveRequest(Strict):
+    amount: Amount
+    pin: Pin
+    idempotency_key: IdemKey
+
+
+class BoundCardView(BaseModel):
+    bank: str
+    card_no_masked: str = Field(examples=["****1234"])
+
+
+class LimitView(BaseModel):
+    bucket: str
+    daily_limit: str
+    yearly_limit: str
+    used_today: str
+    used_this_year: str
+    left_today: str
+
+
+class AccountView(BaseModel):
+    account_no: str = Field(examples=["6230****1234"])
+    account_class: str = "II"
+    balance: str = Field(examples=["1000.00"])
+    status: str
+    bound_card: BoundCardView
+    limits: list[LimitView]
+    opened_on: str
+
+
+class MoveResult(BaseModel):
+    order_no: str
+    direction: str
+    amount: str
+    status: str = Field(description="succeeded | pending (202)")
+    balance: str
+    bound_card: BoundCardView
+
+
+class StatementLineView(BaseModel):
+    id: str
+    at: str
+    business_date: str
+    kind: str
+    amount: str = Field(description="signed: + in, - out")
+    balance_after: str
+    description: str
+    reference: str
+    receipt_no: str | None = None
+
+
+class StatementPage(BaseModel):
+    items: list[StatementLineView]
+    next_cursor: str | None
+
+
+class MeView(BaseModel):
+    customer_id: int
+    phone: str
+    name: str | None
+    kyc_status: str
+    has_account: bool
+    account: AccountView | None
+    business_date: str

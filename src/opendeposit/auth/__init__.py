@@ -1,0 +1,1 @@
+"""Login by SMS one-time code and opaque bearer tokens."""

@@ -1,0 +1,30 @@
+"""The app factory's other half: picks concrete adapters from the settings and builds Platform."""
+
+from __future__ import annotations
+
+from opendeposit.config import Settings
+from opendeposit.db import Database
+from opendeposit.notify import HttpSmsGateway, SandboxSms
+from opendeposit.payments.adapters.http import HttpCardNetwork
+from opendeposit.payments.adapters.sandbox import SandboxCardNetwork
+from opendeposit.platform import Platform
+from opendeposit.security import KeyRing, PinHasher, Vault
+
+
+def build_platform(settings: Settings, *, db: Database | None = None) -> Platform:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = db or Database(settings.effective_database_url, pool_size=settings.db_pool_size)
+    keys = KeyRing.load_or_create(settings.data_dir / "keys")
+    sandbox: dict[str, object] = {}
+    if settings.is_sandbox:
+        cards = SandboxCardNetwork(db)
+        sms = SandboxSms(db)
+        sandbox.update(cards=cards, sms=sms)
+    else:
+        if not settings.card_network_url or not settings.sms_gateway_url:
+            raise SystemExit("production needs OPENDEPOSIT_CARD_NETWORK_URL and "
+                             "OPENDEPOSIT_SMS_GATEWAY_URL")
+        cards = HttpCardNetwork(settings.card_network_url, secret=keys.lookup_key)  # type: ignore[assignment]
+        sms = HttpSmsGateway(settings.sms_gateway_url)  # type: ignore[assignment]
+    return Platform(settings=settings, db=db, vault=Vault(keys), pins=PinHasher(), cards=cards,
+                    sms=sms, sandbox=sandbox)

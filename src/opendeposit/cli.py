@@ -1,0 +1,155 @@
+"""The `opendeposit` command: demo, serve, migrate, eod, ledger verify."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+
+from opendeposit.config import load_settings
+
+
+@click.group()
+def main() -> None:
+    """opendeposit: online deposits for commercial banks."""
+
+
+def _settings(data_dir: str | None = None, **extra: object):  # type: ignore[no-untyped-def]
+    overrides: dict[str, object] = dict(extra)
+    if data_dir:
+        overrides["data_dir"] = Path(data_dir)
+    return load_settings(**overrides)
+
+
+async def _migrate(settings) -> None:  # type: ignore[no-untyped-def]
+    from opendeposit.db import Database
+    from opendeposit.migrations import migrate
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.effective_database_url)
+    try:
+        await migrate(db, chains=settings.ledger_chains)
+    finally:
+        await db.dispose()
+
+
+@main.command()
+@click.option("--data-dir", default=None, help="Where the SQLite file and keys live (./var).")
+def migrate(data_dir: str | None) -> None:
+    """Create or upgrade the database schema and reference data."""
+    settings = _settings(data_dir)
+    asyncio.run(_migrate(settings))
+    click.echo(f"migrated {settings.effective_database_url.split('@')[-1]}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--data-dir", default=None, help="Where the SQLite file and keys live (./var).")
+def demo(host: str, port: int, data_dir: str | None) -> None:
+    """Everything in one process on embedded defaults, with demo data."""
+    settings = _settings(data_dir, public_url=f"http://{host}:{port}")
+    if not settings.is_sandbox:
+        raise click.UsageError("the demo runs only with OPENDEPOSIT_ENV=sandbox")
+    asyncio.run(_migrate(settings))
+    customers = asyncio.run(_seed(settings))
+    base = f"http://{host}:{port}"
+    click.echo(f"\nopendeposit demo is running at {base}/m/  (API docs: {base}/docs)\n")
+    click.echo("Demo logins (SMS codes are shown in the app's sandbox link or GET /sandbox/sms):")
+    for c in customers:
+        click.echo(f"  phone {c.phone}  {c.name}  transaction PIN {c.pin}")
+    click.echo("  phone 13900139000  (new customer, no account yet)\n")
+    _serve(settings, host, port)
+
+
+async def _seed(settings):  # type: ignore[no-untyped-def]
+    from opendeposit.bootstrap import build_platform
+    from opendeposit.demo import seed
+
+    p = build_platform(settings)
+    try:
+        return await seed(p)
+    finally:
+        await p.db.dispose()
+
+
+def _serve(settings, host: str, port: int, workers: int = 1) -> None:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from opendeposit.api.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
+                access_log=False)
+
+
+@main.command()
+@click.argument("role", default="api", type=click.Choice(["api"]))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+def serve(role: str, host: str, port: int) -> None:
+    """Run one role of the platform (the API) against the configured database."""
+    _serve(_settings(), host, port)
+
+
+@main.command()
+@click.option("--until", "until", default=None, help="Run EOD for every day up to this date.")
+def eod(until: str | None) -> None:
+    """Close the business day (safe to re-run) and advance the business date."""
+    from datetime import date
+
+    from rich.progress import Progress
+
+    from opendeposit import eod as eod_mod
+    from opendeposit.bootstrap import build_platform
+
+    async def run() -> None:
+        p = build_platform(_settings())
+        try:
+            with Progress() as bar:
+                task = bar.add_task("end of day", total=None)
+                if until:
+                    results = await eod_mod.advance_to(p, date.fromisoformat(until))
+                else:
+                    results = [await eod_mod.run_eod(
+                        p, progress=lambda step: bar.update(task, description=step))]
+            for r in results:
+                click.echo(f"closed {r.business_date} → {r.next_date}: {r.report}")
+        finally:
+            await p.db.dispose()
+
+    asyncio.run(run())
+
+
+@main.group()
+def ledger() -> None:
+    """Ledger tools."""
+
+
+@ledger.command("verify")
+def ledger_verify() -> None:
+    """Re-derive every balance from the journal and check the hash chains; non-zero on error."""
+    from opendeposit.db import Database
+    from opendeposit.ledger.service import verify
+
+    async def run() -> bool:
+        settings = _settings()
+        db = Database(settings.effective_database_url)
+        try:
+            async with db.read() as conn:
+                report = await verify(conn)
+        finally:
+            await db.dispose()
+        click.echo(f"entries {report.entries}, chains {report.chains}, "
+                   f"accounts {report.accounts}")
+        for problem in report.problems or []:
+            click.echo(f"PROBLEM {problem}", err=True)
+        click.echo("ledger OK" if report.ok else "ledger BROKEN")
+        return report.ok
+
+    sys.exit(0 if asyncio.run(run()) else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""Alembic migrations and the `migrate` entry point that also installs reference data."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from opendeposit import clock
+from opendeposit.db import Database
+from opendeposit.ledger import service as ledger
+
+HERE = Path(__file__).parent
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+async def migrate(db: Database, *, chains: int, start_date: date | None = None) -> None:
+    """Bring the schema to head, then install the chart of accounts and the business date."""
+    await asyncio.to_thread(command.upgrade, alembic_config(db.url), "head")
+    async with db.transaction() as conn:
+        await ledger.install_chart(conn, db, chains=chains)
+        await clock.init_business_date(conn, db, start_date or clock.beijing_today())

@@ -1,0 +1,1 @@
+"""Closed-loop funds: top-up from and withdrawal to the bound card, and their reconciliation."""

@@ -1,0 +1,24 @@
+"""The platform's dependencies in one place, built by `bootstrap` and passed to services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from opendeposit.config import Settings
+    from opendeposit.db import Database
+    from opendeposit.notify import SmsSender
+    from opendeposit.payments.ports import CardNetwork
+    from opendeposit.security import PinHasher, Vault
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    db: Database
+    vault: Vault
+    pins: PinHasher
+    cards: CardNetwork
+    sms: SmsSender
+    sandbox: dict[str, Any] = field(default_factory=dict)  # sandbox-only adapters by name
