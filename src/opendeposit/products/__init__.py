@@ -1,0 +1,1 @@
+"""Products: time deposits and large CDs, rates and ceilings, quotas and eligibility."""
