@@ -1,0 +1,1 @@
+"""Enterprise service bus: envelopes, the transactional outbox, relay, transports, inbox."""
