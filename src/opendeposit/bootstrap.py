@@ -6,6 +6,7 @@ from opendeposit.config import Settings
 from opendeposit.db import Database
 from opendeposit.notify import HttpSmsGateway, SandboxSms
 from opendeposit.payments.adapters.http import HttpCardNetwork
+from opendeposit.payments.adapters.memory import MemoryCardNetwork
 from opendeposit.payments.adapters.sandbox import SandboxCardNetwork
 from opendeposit.platform import Platform
 from opendeposit.security import KeyRing, PinHasher, Vault
@@ -20,6 +21,8 @@ def build_platform(settings: Settings, *, db: Database | None = None) -> Platfor
         cards = SandboxCardNetwork(db)
         sms = SandboxSms(db)
         sandbox.update(cards=cards, sms=sms)
+        if settings.sandbox_card_network == "memory":
+            cards = MemoryCardNetwork()  # type: ignore[assignment]
     else:
         if not settings.card_network_url or not settings.sms_gateway_url:
             raise SystemExit("production needs OPENDEPOSIT_CARD_NETWORK_URL and "

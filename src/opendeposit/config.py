@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     db_pool_size: int = 8
     max_body_bytes: int = 64 * 1024
     card_network_url: str = ""
+    sandbox_card_network: str = Field(
+        default="db", description="sandbox only: `db` (simulated cards, the demo) or `memory` "
+        "(answers at once; for benchmarks of the platform's own path)")
     sms_gateway_url: str = ""
 
     @property

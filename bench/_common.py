@@ -1,0 +1,111 @@
+"""Shared benchmark plumbing: machine description, throw-away databases, a served platform,
+wrk runs parsed into numbers, and the pgbench reference on the same server."""
+
+from __future__ import annotations
+
+import os
+import platform as pyplatform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = os.environ.get("BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
+
+
+def machine() -> str:
+    cpu = "unknown cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    pg = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "show server_version"],
+                        capture_output=True, text=True).stdout.strip()
+    return (f"{os.cpu_count()} cores ({cpu}), {pyplatform.python_implementation()} "
+            f"{pyplatform.python_version()}, PostgreSQL {pg}")
+
+
+def psql(sql: str, db: str = "postgres") -> str:
+    out = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-qtAX", "-c", sql],
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def recreate_db(name: str) -> str:
+    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    psql(f'CREATE DATABASE "{name}"')
+    return f"{PG}/{name}"
+
+
+@contextmanager
+def served(env: dict[str, str], port: int):  # type: ignore[no-untyped-def]
+    """Run `opendeposit serve api` in a subprocess until the block ends."""
+    import socket
+
+    with socket.socket() as sock:
+        if sock.connect_ex(("127.0.0.1", port)) == 0:
+            raise SystemExit(f"port {port} is already in use")
+    exe = Path(sys.executable).parent / "opendeposit"
+    proc = subprocess.Popen([str(exe), "serve", "api", "--port", str(port)],
+                            env={**os.environ, **env}, cwd=ROOT)
+    try:
+        for _ in range(100):
+            try:
+                import urllib.request
+
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@dataclass
+class WrkResult:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    non_2xx: int
+
+
+def _ms(text: str) -> float:
+    num, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
+    return float(num) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def wrk(url: str, script: Path, *, clients: int, seconds: int) -> WrkResult:
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk not found: apt-get install wrk")
+    out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--latency", "-s",
+                          str(script), url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    reqs = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return WrkResult(rps, p50, p99, reqs, int(bad.group(1)) if bad else 0)
+
+
+def pgbench_tpcb(clients: int, seconds: int, scale: int = 10) -> float:
+    """pgbench's built-in tpcb-like transaction on the same server, same client count."""
+    pgbench = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
+    recreate_db("od_bench_pgbench")
+    base = [pgbench, "-h", "127.0.0.1", "-U", "postgres"]
+    subprocess.run([*base, "-i", "-q", "-s", str(scale), "od_bench_pgbench"],
+                   capture_output=True, check=True)
+    out = subprocess.run([*base, "-n", "-c", str(clients), "-j", "2", "-T", str(seconds),
+                          "od_bench_pgbench"], capture_output=True, text=True, check=True).stdout
+    psql('DROP DATABASE IF EXISTS "od_bench_pgbench" WITH (FORCE)')
+    return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]

@@ -1,0 +1,120 @@
+"""Top-ups per second over HTTP on PostgreSQL, as a ratio to pgbench's tpcb-like TPS measured on
+the same server in the same run (issue #2's benchmark; target ≥ 0.5).
+
+    .venv/bin/python bench/topup_bench.py [--seconds 20] [--clients 8 32] [--customers 500]
+
+The card network is the in-memory sandbox adapter, so the figure is the platform's own path:
+auth, idempotency, PIN (cached after the first argon2 check), payment order, network call,
+ledger entry with hash chain, response. Prints a markdown table for docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+from pathlib import Path
+
+from _common import machine, pgbench_tpcb, psql, recreate_db, served, wrk
+
+PORT = 18765
+PIN = "135790"
+
+
+async def seed(url: str, data_dir: Path, customers: int) -> list[str]:
+    from opendeposit.accounts import service as accounts
+    from opendeposit.accounts.models import customer
+    from opendeposit.auth.service import issue_token
+    from opendeposit.bootstrap import build_platform
+    from opendeposit.config import load_settings
+    from opendeposit.migrations import migrate
+
+    settings = load_settings(data_dir=data_dir, database_url=url, env="sandbox",
+                             token_ttl_minutes=600)
+    p = build_platform(settings)
+    await migrate(p.db, chains=settings.ledger_chains)
+    tokens = []
+    pin_hash = p.pins.hash(PIN)
+    for n in range(customers):
+        cid = await accounts.customer_by_phone(p, f"139{n:08d}", create=True)
+        await accounts.open_account(p, customer_id=cid, name=f"客户{n}",  # type: ignore[arg-type]
+                                    id_number="11010519491231002X", birth_date=__import__(
+                                        "datetime").date(1949, 12, 31), region_code="110105",
+                                    card_number=f"6222{n:015d}", card_bank="工商银行",
+                                    reserved_phone=f"139{n:08d}")
+        tokens.append(await issue_token(p, kind="customer", subject_id=cid,  # type: ignore[arg-type]
+                                        roles=(), device_id="bench"))
+    async with p.db.transaction() as conn:
+        await conn.execute(customer.update().values(pin_hash=pin_hash))
+    await p.db.dispose()
+    return tokens
+
+
+LUA = """
+tokens = %s
+counter = 0
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+request = function()
+  counter = counter + 1
+  local t = tokens[math.random(#tokens)]
+  local body = string.format('{"amount":"1.00","pin":"%s","idempotency_key":"w%%d-%%d"}',
+                             counter, math.random(1000000000))
+  return wrk.format("POST", "/api/v1/account/top-up",
+                    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. t},
+                    body)
+end
+"""
+
+
+async def warm(tokens: list[str]) -> None:
+    """One top-up per customer, so each PIN's argon2 check happens before the measurement."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as client:
+        sem = asyncio.Semaphore(4)
+
+        async def one(i: int, t: str) -> None:
+            async with sem:
+                r = await client.post("/api/v1/account/top-up",
+                                      headers={"Authorization": f"Bearer {t}"},
+                                      json={"amount": "1.00", "pin": PIN,
+                                            "idempotency_key": f"warm{i}"})
+                assert r.status_code == 200, r.text
+
+        await asyncio.gather(*(one(i, t) for i, t in enumerate(tokens)))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=20)
+    ap.add_argument("--clients", type=int, nargs="+", default=[8, 32])
+    ap.add_argument("--customers", type=int, default=500)
+    args = ap.parse_args()
+    url = recreate_db("od_bench_topup")
+    data_dir = Path(tempfile.mkdtemp(prefix="od-bench-"))
+    tokens = asyncio.run(seed(url, data_dir, args.customers))
+    script = data_dir / "topup.lua"
+    script.write_text(LUA % ("{" + ",".join(json.dumps(t) for t in tokens) + "}", PIN))
+    env = {"DATABASE_URL": url, "OPENDEPOSIT_ENV": "sandbox", "OPENDEPOSIT_DATA_DIR":
+           str(data_dir), "OPENDEPOSIT_SANDBOX_CARD_NETWORK": "memory",
+           "OPENDEPOSIT_TOKEN_TTL_MINUTES": "600"}
+    rows = []
+    with served(env, PORT):
+        asyncio.run(warm(tokens))
+        for c in args.clients:
+            result = wrk(f"http://127.0.0.1:{PORT}", script, clients=c, seconds=args.seconds)
+            rows.append((c, result))
+    entries = int(psql("SELECT count(*) FROM journal_entry", "od_bench_topup"))
+    refs = {c: pgbench_tpcb(c, args.seconds) for c, _ in rows}
+    print(f"\nmachine: {machine()}")
+    print(f"journal entries written: {entries} (= successful top-ups incl. warm-up)\n")
+    print("| clients | top-ups/s | p50 ms | p99 ms | non-2xx | pgbench tpcb TPS | ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for c, r in rows:
+        print(f"| {c} | {r.rps:.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.non_2xx} | "
+              f"{refs[c]:.0f} | {r.rps / refs[c]:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
