@@ -41,6 +41,9 @@ class Database:
         self._writer = asyncio.Lock() if self.is_sqlite else None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+            self._reader = self.engine
+        else:  # reads need no BEGIN/ROLLBACK round trips: each statement sees committed data
+            self._reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def dialect(self) -> str:
@@ -58,8 +61,8 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for reads; SQLite reads do not take the writer lock (WAL)."""
-        async with self.engine.connect() as conn:
+        """A connection for reads (autocommit); SQLite reads do not take the writer lock (WAL)."""
+        async with self._reader.connect() as conn:
             yield conn
 
     def insert(self, table: Any) -> Insert:

@@ -117,6 +117,11 @@ def mask_card(card: str) -> str:
     return "****" + card[-4:]
 
 
+def mask_account_no(number: str) -> str:
+    """6230 **** **** 1234: how receipts and statements print a card or account number."""
+    return f"{number[:4]} **** **** {number[-4:]}"
+
+
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 PIN_RE = re.compile(r"^\d{6}$")
 

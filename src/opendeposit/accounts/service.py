@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit import clock
@@ -159,18 +160,23 @@ async def _next_sequence(conn: AsyncConnection, p: Platform, name: str) -> int:
     )).scalar_one())
 
 
-async def account_of_customer(p: Platform, customer_id: int,
-                              conn: AsyncConnection | None = None) -> CustomerAccount:
-    """The customer's open Class II account and active bound card; AccountNotFound if none."""
-    stmt = (
+def account_select(*extra: Any) -> Select[Any]:
+    """The open Class II account with its active bound card and the holder's PIN state."""
+    return (
         select(account, bound_card.c.id.label("card_id"), bound_card.c.card_enc,
-               bound_card.c.bank_name, bound_card.c.card_last4, customer.c.name_enc)
+               bound_card.c.bank_name, bound_card.c.card_last4, customer.c.name_enc,
+               customer.c.pin_hash, customer.c.pin_locked_at, *extra)
         .join(bound_card, (bound_card.c.account_id == account.c.id)
               & (bound_card.c.status == "active"))
         .join(customer, customer.c.id == account.c.customer_id)
-        .where(account.c.customer_id == customer_id,
-               account.c.status != AccountStatus.CLOSED.value)
+        .where(account.c.status != AccountStatus.CLOSED.value)
     )
+
+
+async def account_of_customer(p: Platform, customer_id: int,
+                              conn: AsyncConnection | None = None) -> CustomerAccount:
+    """The customer's open Class II account and active bound card; AccountNotFound if none."""
+    stmt = account_select().where(account.c.customer_id == customer_id)
     if conn is None:
         async with p.db.read() as c:
             row = (await c.execute(stmt)).first()
@@ -178,6 +184,11 @@ async def account_of_customer(p: Platform, customer_id: int,
         row = (await conn.execute(stmt)).first()
     if row is None:
         raise AccountNotFound()
+    return customer_account(p, row)
+
+
+def customer_account(p: Platform, row: Any) -> CustomerAccount:
+    """Build the value from a row of `account_select()` (decrypting name and card number)."""
     return CustomerAccount(
         id=row.id, customer_id=row.customer_id, account_no=row.account_no,
         status=AccountStatus(row.status), ledger_code=row.ledger_code, chain=row.chain,
@@ -200,17 +211,29 @@ async def set_pin(p: Platform, *, customer_id: int, pin: str) -> None:
     p.pins.forget(str(customer_id))
 
 
-async def verify_pin(p: Platform, *, customer_id: int, pin: str) -> None:
-    """Check the transaction PIN; the 5th wrong try in a row locks it (domain.md, api.md)."""
+@dataclass(frozen=True)
+class PinState:
+    pin_hash: str | None
+    locked: bool
+
+
+async def verify_pin(p: Platform, *, customer_id: int, pin: str,
+                     known: PinState | None = None) -> None:
+    """Check the transaction PIN; the 5th wrong try in a row locks it (domain.md, api.md).
+
+    `known` is the PIN state when the caller has just read it with the rest of its context.
+    """
     check_pin_format(pin)
-    async with p.db.read() as conn:
-        row = (await conn.execute(select(customer.c.pin_hash, customer.c.pin_locked_at).where(
-            customer.c.id == customer_id))).one()
-    if row.pin_hash is None:
+    if known is None:
+        async with p.db.read() as conn:
+            row = (await conn.execute(select(customer.c.pin_hash, customer.c.pin_locked_at)
+                                      .where(customer.c.id == customer_id))).one()
+        known = PinState(row.pin_hash, row.pin_locked_at is not None)
+    if known.pin_hash is None:
         raise PinNotSet()
-    if row.pin_locked_at is not None:
+    if known.locked:
         raise PinLocked()
-    if await p.pins.verify(owner=str(customer_id), pin=pin, pin_hash=row.pin_hash):
+    if await p.pins.verify(owner=str(customer_id), pin=pin, pin_hash=known.pin_hash):
         return
     limit = p.settings.pin_max_attempts
     async with p.db.transaction() as conn:

@@ -121,24 +121,28 @@ class JournalEntry:
                    (Posting(debit, amount), Posting(credit, -amount)), reference)
 
 
-def canonical_entry(*, chain: int, seq: int, kind: str, business_date: date, description: str,
-                    reference: str, postings: tuple[Posting, ...] | list[Posting]) -> bytes:
-    """The bytes that are hashed: stable JSON, independent of database and platform."""
+def content_digest(*, chain: int, kind: str, business_date: date, description: str,
+                   reference: str, postings: tuple[Posting, ...] | list[Posting]) -> str:
+    """SHA-256 of the entry's canonical JSON: stable across databases and platforms."""
     doc = {
         "chain": chain,
-        "seq": seq,
         "kind": kind,
         "business_date": business_date.isoformat(),
         "description": description,
         "reference": reference,
         "postings": [[p.account, p.amount] for p in postings],
     }
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    canonical = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def chain_hash(prev_hash: str, canonical: bytes) -> str:
-    """SHA-256 over the previous entry's hash and this entry's canonical bytes."""
-    return hashlib.sha256(prev_hash.encode() + b"\n" + canonical).hexdigest()
+def chain_hash(prev_hash: str, digest: str) -> str:
+    """An entry's link in its chain: SHA-256 over the previous link, a newline, its digest.
+
+    Both are hex text, so the database can compute the same link (PostgreSQL's sha256()) in
+    the statement that appends the entry, without a round trip to read the chain head first.
+    """
+    return hashlib.sha256(f"{prev_hash}\n{digest}".encode()).hexdigest()
 
 
 def chain_for(owner_id: int, chains: int) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -18,9 +18,9 @@ from opendeposit.ledger.domain import (
     GENESIS_HASH,
     JournalEntry,
     Posting,
-    canonical_entry,
     chain_hash,
     chart_of,
+    content_digest,
     natural_delta,
 )
 from opendeposit.ledger.models import (
@@ -30,6 +30,7 @@ from opendeposit.ledger.models import (
     ledger_chain,
     posting,
 )
+from opendeposit.ledger.pg import CALL_LEDGER_POST, LEDGER_POST_FN
 
 
 class InsufficientFunds(BusinessRuleViolation):
@@ -47,7 +48,10 @@ class PostedEntry:
 
 
 async def install_chart(conn: AsyncConnection, db: Database, *, chains: int) -> None:
-    """Create the bank-side ledger accounts and the hash chains (idempotent)."""
+    """Create the bank-side ledger accounts, the hash chains, and on PostgreSQL the posting
+    function (all idempotent)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text(LEDGER_POST_FN))
     now = datetime.now(UTC)
     for entry in CHART.values():
         if entry.per_customer:
@@ -85,27 +89,56 @@ async def open_ledger_account(conn: AsyncConnection, *, code: str, owner_id: int
         account_code=code, shard=chain, balance=0, non_negative=chart.non_negative))
 
 
-async def post(conn: AsyncConnection, entry: JournalEntry, *,
-               chain: int) -> PostedEntry:
+async def post(conn: AsyncConnection, entry: JournalEntry, *, chain: int) -> PostedEntry:
     """Append a balanced entry to `chain`, moving balances in the same transaction.
 
-    Lock order is always: the chain head, then balance rows in code order. Raises
+    Lock order is always: the chain head, then balance rows in account-code order. Raises
     InsufficientFunds when a non-negative account would go below zero (the database CHECK is
-    the last word, so concurrent debits can never overdraw).
+    the last word, so concurrent debits can never overdraw). PostgreSQL does it in one round
+    trip (`ledger/pg.py`); SQLite, a single local writer, runs the same steps from here.
     """
+    digest = content_digest(chain=chain, kind=entry.kind, business_date=entry.business_date,
+                            description=entry.description, reference=entry.reference,
+                            postings=entry.postings)
+    try:
+        if conn.dialect.name == "postgresql":
+            return await _post_pg(conn, entry, chain, digest)
+        return await _post_steps(conn, entry, chain, digest)
+    except IntegrityError as exc:
+        if constraint_name_in(exc, "balance_non_negative"):
+            raise InsufficientFunds() from exc
+        raise
+
+
+async def _post_pg(conn: AsyncConnection, entry: JournalEntry, chain: int,
+                   digest: str) -> PostedEntry:
+    row = (await conn.execute(text(CALL_LEDGER_POST), {
+        "chain": chain, "kind": entry.kind, "business_date": entry.business_date,
+        "description": entry.description, "reference": entry.reference, "digest": digest,
+        "accounts": [p.account for p in entry.postings],
+        "amounts": [p.amount for p in entry.postings],
+        "deltas": [natural_delta(p.account, p.amount) for p in entry.postings],
+        "now": datetime.now(UTC),
+    })).one()
+    return PostedEntry(chain=chain, seq=row.seq, hash=row.hash,
+                       balances_after=dict(zip(row.accounts, map(int, row.balances),
+                                               strict=True)))
+
+
+async def _post_steps(conn: AsyncConnection, entry: JournalEntry, chain: int,
+                      digest: str) -> PostedEntry:
     head = (await conn.execute(
         ledger_chain.update().where(ledger_chain.c.chain == chain)
         .values(seq=ledger_chain.c.seq + 1)
         .returning(ledger_chain.c.seq, ledger_chain.c.head_hash)
     )).one()
     seq, prev_hash = head.seq, head.head_hash
-    digest = chain_hash(prev_hash, canonical_entry(
-        chain=chain, seq=seq, kind=entry.kind, business_date=entry.business_date,
-        description=entry.description, reference=entry.reference, postings=entry.postings))
-
-    balances: dict[str, int] = {}
-    for p in sorted(entry.postings, key=lambda p: p.account):
-        balances[p.account] = await _move_balance(conn, p, chain)
+    link = chain_hash(prev_hash, digest)
+    deltas: dict[str, int] = defaultdict(int)
+    for p in entry.postings:
+        deltas[p.account] += natural_delta(p.account, p.amount)
+    balances = {code: await _move_balance(conn, code, deltas[code], chain)
+                for code in sorted(deltas)}
     await conn.execute(posting.insert(), [
         {"chain": chain, "seq": seq, "line": i, "account_code": p.account, "amount": p.amount,
          "balance_after": balances[p.account]}
@@ -114,29 +147,24 @@ async def post(conn: AsyncConnection, entry: JournalEntry, *,
     await conn.execute(journal_entry.insert().values(
         chain=chain, seq=seq, kind=entry.kind, business_date=entry.business_date,
         description=entry.description, reference=entry.reference, prev_hash=prev_hash,
-        hash=digest, created_at=datetime.now(UTC),
+        hash=link, created_at=datetime.now(UTC),
     ))
     await conn.execute(
-        ledger_chain.update().where(ledger_chain.c.chain == chain).values(head_hash=digest)
+        ledger_chain.update().where(ledger_chain.c.chain == chain).values(head_hash=link)
     )
-    return PostedEntry(chain=chain, seq=seq, hash=digest, balances_after=balances)
+    return PostedEntry(chain=chain, seq=seq, hash=link, balances_after=balances)
 
 
-async def _move_balance(conn: AsyncConnection, p: Posting, shard: int) -> int:
+async def _move_balance(conn: AsyncConnection, code: str, delta: int, shard: int) -> int:
     stmt = (
         ledger_balance.update()
-        .where(ledger_balance.c.account_code == p.account, ledger_balance.c.shard == shard)
-        .values(balance=ledger_balance.c.balance + natural_delta(p.account, p.amount))
+        .where(ledger_balance.c.account_code == code, ledger_balance.c.shard == shard)
+        .values(balance=ledger_balance.c.balance + delta)
         .returning(ledger_balance.c.balance)
     )
-    try:
-        moved = (await conn.execute(stmt)).scalar()
-    except IntegrityError as exc:
-        if constraint_name_in(exc, "balance_non_negative"):
-            raise InsufficientFunds() from exc
-        raise
+    moved = (await conn.execute(stmt)).scalar()
     if moved is None:
-        raise LedgerInvariantBroken(f"no balance row for {p.account} in shard {shard}")
+        raise LedgerInvariantBroken(f"no balance row for {code} in shard {shard}")
     return int(moved)
 
 
@@ -191,10 +219,10 @@ async def verify(conn: AsyncConnection, *, batch: int = 5000) -> VerifyReport:
             postings_ = tuple(Posting(a, amt) for a, amt in lines)
             if sum(a for _, a in lines) != 0 or len(lines) < 2:
                 problems.append(f"chain {chain} seq {entry_row.seq}: postings do not balance")
-            digest = chain_hash(entry_row.prev_hash, canonical_entry(
-                chain=chain, seq=entry_row.seq, kind=entry_row.kind,
-                business_date=entry_row.business_date, description=entry_row.description,
-                reference=entry_row.reference, postings=postings_))
+            digest = chain_hash(entry_row.prev_hash, content_digest(
+                chain=chain, kind=entry_row.kind, business_date=entry_row.business_date,
+                description=entry_row.description, reference=entry_row.reference,
+                postings=postings_))
             if digest != entry_row.hash:
                 problems.append(f"chain {chain} seq {entry_row.seq}: hash mismatch (altered)")
             for code, amount in lines:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,10 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit import clock, idempotency
 from opendeposit.accounts import service as accounts
-from opendeposit.accounts.domain import Operation, check_allowed
+from opendeposit.accounts.domain import Operation, check_allowed, mask_account_no
+from opendeposit.accounts.models import account
+from opendeposit.clock import business_day
 from opendeposit.errors import BusinessRuleViolation
+from opendeposit.esb import outbox
 from opendeposit.ledger import service as ledger
 from opendeposit.ledger.domain import BANK_SETTLEMENT, CARD_IN_TRANSIT, JournalEntry
+from opendeposit.ledger.models import ledger_balance
 from opendeposit.money import format_amount
 from opendeposit.payments.models import payment_order
 from opendeposit.payments.ports import TransferResult, TransferStatus
@@ -64,57 +68,140 @@ async def withdraw(p: Platform, *, customer_id: int, amount: int, pin: str,
                        key=idempotency_key)
 
 
+@dataclass(frozen=True)
+class _Order:
+    """What a move knows after opening its order: enough to settle without reading again."""
+
+    id: int
+    order_no: str
+    direction: str
+    amount: int
+    key: str
+    account: accounts.CustomerAccount
+    balance: int  # the customer's demand balance after opening (after the hold, if any)
+
+
 async def _move(p: Platform, direction: str, *, customer_id: int, amount: int, pin: str,
                 key: str) -> Answer:
     idempotency.check_key(key)
     req_hash = idempotency.request_hash(direction, amount=amount)
-    prior = await idempotency.stored_result(p.db, customer_id=customer_id, key=key,
-                                            req_hash=req_hash)
-    if prior is not None:
-        return Answer(prior.status_code, prior.body)
-    await accounts.verify_pin(p, customer_id=customer_id, pin=pin)
-    order = await _open_order(p, direction, customer_id=customer_id, amount=amount, key=key,
-                              req_hash=req_hash)
+    ctx = await _context(p, customer_id=customer_id, key=key)
+    if ctx.idem_state is not None:  # seen before: replay, wait, or refuse a different body
+        return await _replay(p, customer_id, key, req_hash)
+    await accounts.verify_pin(p, customer_id=customer_id, pin=pin, known=ctx.pin)
+    check_allowed(ctx.account.status,
+                  Operation.TOP_UP if direction == TOP_UP else Operation.WITHDRAW)
+    order = await _open_order(p, direction, ctx, amount=amount, key=key, req_hash=req_hash)
     if order is None:  # a concurrent duplicate owns the key: wait for its answer
-        prior = await idempotency.stored_result(p.db, customer_id=customer_id, key=key,
-                                                req_hash=req_hash)
-        assert prior is not None
-        return Answer(prior.status_code, prior.body)
+        return await _replay(p, customer_id, key, req_hash)
     call = p.cards.pull if direction == TOP_UP else p.cards.push
     try:
-        result = await call(order_no=order["order_no"], card_number=order["card_number"],
-                            holder_name=order["holder_name"], amount=amount)
+        result = await call(order_no=order.order_no, card_number=ctx.account.card_number,
+                            holder_name=ctx.account.holder_name, amount=amount)
     except Exception:  # the network's answer is unknown: treat as pending, reconcile later
         result = TransferResult(TransferStatus.PENDING, message="network error")
-    return await settle(p, order_id=order["id"], result=result)
-
-
-async def _open_order(p: Platform, direction: str, *, customer_id: int, amount: int, key: str,
-                      req_hash: str) -> dict[str, Any] | None:
     async with p.db.transaction() as conn:
-        if not await idempotency.claim(conn, p.db, customer_id=customer_id, key=key,
+        return await _apply(p, conn, order, result, ctx.business_date)
+
+
+async def _replay(p: Platform, customer_id: int, key: str, req_hash: str) -> Answer:
+    prior = await idempotency.stored_result(p.db, customer_id=customer_id, key=key,
+                                            req_hash=req_hash)
+    assert prior is not None
+    return Answer(prior.status_code, prior.body)
+
+
+@dataclass(frozen=True)
+class _Context:
+    account: accounts.CustomerAccount
+    pin: accounts.PinState
+    balance: int
+    business_date: date
+    idem_state: str | None
+
+
+async def _context(p: Platform, *, customer_id: int, key: str) -> _Context:
+    """One read for everything a move needs: account, card, PIN state, balance, business
+    date, and whether the idempotency key was seen."""
+    rec = idempotency.idempotency_record
+    stmt = accounts.account_select(
+        ledger_balance.c.balance.label("balance"),
+        business_day.c.current_date.label("business_date"),
+        rec.c.state.label("idem_state"),
+    ).join(ledger_balance, (ledger_balance.c.account_code == account.c.ledger_code)
+           & (ledger_balance.c.shard == account.c.chain)
+    ).join(business_day, business_day.c.id == 1
+    ).outerjoin(rec, (rec.c.customer_id == account.c.customer_id) & (rec.c.key == key)
+    ).where(account.c.customer_id == customer_id)
+    async with p.db.read() as conn:
+        row = (await conn.execute(stmt)).first()
+    if row is None:
+        raise accounts.AccountNotFound()
+    return _Context(accounts.customer_account(p, row),
+                    accounts.PinState(row.pin_hash, row.pin_locked_at is not None),
+                    int(row.balance), row.business_date, row.idem_state)
+
+
+async def _open_order(p: Platform, direction: str, ctx: _Context, *, amount: int, key: str,
+                      req_hash: str) -> _Order | None:
+    acct = ctx.account
+    order_no = _order_no(direction)
+    now = clock.utcnow()
+    async with p.db.transaction() as conn:
+        if not await idempotency.claim(conn, p.db, customer_id=acct.customer_id, key=key,
                                        operation=direction, req_hash=req_hash):
             return None
-        acct = await accounts.account_of_customer(p, customer_id, conn)
-        check_allowed(acct.status, Operation.TOP_UP if direction == TOP_UP else Operation.WITHDRAW)
-        business_date = await clock.current_business_date(conn)
-        order_no = _order_no(direction)
-        now = clock.utcnow()
-        entry_hash = None
+        balance, entry_hash = ctx.balance, None
         if direction == WITHDRAW:  # hold the money first: it leaves the balance now
             posted = await ledger.post(conn, JournalEntry.transfer(
-                kind="withdraw_hold", business_date=business_date,
+                kind="withdraw_hold", business_date=ctx.business_date,
                 description="提现至绑定卡（在途）", debit=acct.ledger_code, credit=CARD_IN_TRANSIT,
                 amount=amount, reference=order_no), chain=acct.chain)
-            entry_hash = posted.hash
+            balance, entry_hash = posted.balances_after[acct.ledger_code], posted.hash
         order_id = (await conn.execute(payment_order.insert().values(
-            order_no=order_no, account_id=acct.id, customer_id=customer_id,
+            order_no=order_no, account_id=acct.id, customer_id=acct.customer_id,
             bound_card_id=acct.card_id, direction=direction, amount=amount, status="initiated",
-            idempotency_key=key, business_date=business_date, entry_hash=entry_hash,
+            idempotency_key=key, business_date=ctx.business_date, entry_hash=entry_hash,
             created_at=now, updated_at=now,
         ).returning(payment_order.c.id))).scalar_one()
-    return {"id": order_id, "order_no": order_no, "card_number": acct.card_number,
-            "holder_name": acct.holder_name}
+    return _Order(order_id, order_no, direction, amount, key, acct, balance)
+
+
+async def _apply(p: Platform, conn: AsyncConnection, order: _Order, result: TransferResult,
+                 business_date: date) -> Answer:
+    """Settle an open order with the network's answer, in the caller's transaction."""
+    status = result.status
+    if status is TransferStatus.UNKNOWN:
+        status = TransferStatus.FAILED  # the network never got it: nothing moved
+    moved = (await conn.execute(payment_order.update().where(
+        payment_order.c.id == order.id, payment_order.c.status.in_(["initiated", "pending"])
+    ).values(status=status.value, network_ref=result.network_ref,
+             failure_code=result.failure_code if status is TransferStatus.FAILED else None,
+             updated_at=clock.utcnow()).returning(payment_order.c.entry_hash))).first()
+    if moved is None:  # settled meanwhile (reconciliation and a late answer, say)
+        return await _answer_for(p, conn, order.id)
+    acct, balance, entry_hash = order.account, order.balance, moved.entry_hash
+    if status is TransferStatus.SUCCEEDED:
+        entry = (_top_up_entry if order.direction == TOP_UP else _withdraw_done_entry)(
+            order, acct.ledger_code, business_date)
+        posted = await ledger.post(conn, entry, chain=acct.chain)
+        if order.direction == TOP_UP:  # the customer-facing entry of a withdrawal is the hold
+            balance, entry_hash = posted.balances_after[acct.ledger_code], posted.hash
+        await outbox.enqueue(conn, service_code=RECEIPT_SERVICE, target_system="ESIGN",
+                             body=_receipt_request(p, order, business_date, entry_hash))
+    elif status is TransferStatus.FAILED and order.direction == WITHDRAW:
+        posted = await ledger.post(conn, JournalEntry.transfer(
+            kind="withdraw_reversal", business_date=business_date, description="提现失败退回",
+            debit=CARD_IN_TRANSIT, credit=acct.ledger_code, amount=order.amount,
+            reference=order.order_no), chain=acct.chain)
+        balance = posted.balances_after[acct.ledger_code]
+    if entry_hash != moved.entry_hash:
+        await conn.execute(payment_order.update().where(payment_order.c.id == order.id)
+                           .values(entry_hash=entry_hash))
+    answer = _answer(order, status.value, balance, result.failure_code)
+    await idempotency.complete(conn, customer_id=acct.customer_id, key=order.key,
+                               status_code=answer.status_code, body=answer.body)
+    return answer
 
 
 def _order_no(direction: str) -> str:
@@ -123,69 +210,64 @@ def _order_no(direction: str) -> str:
 
 
 async def settle(p: Platform, *, order_id: int, result: TransferResult) -> Answer:
-    """Apply the network's answer to an open order (idempotent: a settled order stays put)."""
+    """Apply a late answer to an open order (reconciliation); a settled order stays put."""
     async with p.db.transaction() as conn:
-        order = (await conn.execute(select(payment_order).where(
+        row = (await conn.execute(select(payment_order).where(
             payment_order.c.id == order_id))).one()
-        if order.status in ("succeeded", "failed"):
-            return await _answer_for(p, conn, order)
-        status = result.status
-        if status is TransferStatus.UNKNOWN:
-            status = TransferStatus.FAILED  # the network never got it: nothing moved
-        acct = await _order_account(p, conn, order.customer_id)
+        acct = await accounts.account_of_customer(p, row.customer_id, conn)
+        balance = await ledger.balance(conn, acct.ledger_code)
+        order = _Order(row.id, row.order_no, row.direction, row.amount, row.idempotency_key,
+                       acct, balance)
         business_date = await clock.current_business_date(conn)
-        entry_hash = order.entry_hash
-        if status is TransferStatus.SUCCEEDED:
-            entry = (_top_up_entry if order.direction == TOP_UP else _withdraw_done_entry)(
-                order, acct.ledger_code, business_date)
-            entry_hash = (await ledger.post(conn, entry, chain=acct.chain)).hash
-        elif status is TransferStatus.FAILED and order.direction == WITHDRAW:
-            entry_hash = (await ledger.post(conn, JournalEntry.transfer(
-                kind="withdraw_reversal", business_date=business_date,
-                description="提现失败退回", debit=CARD_IN_TRANSIT, credit=acct.ledger_code,
-                amount=order.amount, reference=order.order_no), chain=acct.chain)).hash
-        await conn.execute(payment_order.update().where(payment_order.c.id == order_id).values(
-            status=status.value, network_ref=result.network_ref,
-            failure_code=result.failure_code if status is TransferStatus.FAILED else None,
-            entry_hash=entry_hash, updated_at=clock.utcnow()))
-        order = (await conn.execute(select(payment_order).where(
-            payment_order.c.id == order_id))).one()
-        answer = await _answer_for(p, conn, order)
-        await idempotency.complete(conn, customer_id=order.customer_id, key=order.idempotency_key,
-                                   status_code=answer.status_code, body=answer.body)
-    return answer
+        return await _apply(p, conn, order, result, business_date)
 
 
-def _top_up_entry(order: Any, customer_code: str, business_date: Any) -> JournalEntry:
+RECEIPT_SERVICE = "ESIGN.RECEIPT.ISSUE"
+
+
+def _receipt_request(p: Platform, order: _Order, business_date: date,
+                     entry_hash: str | None) -> dict[str, Any]:
+    """Everything the signature platform needs to fill the receipt: it reads no tables of ours."""
+    acct = order.account
+    card = {"name": acct.holder_name, "account": mask_account_no(acct.card_number),
+            "bank": acct.card_bank}
+    e_account = {"name": acct.holder_name, "account": mask_account_no(acct.account_no),
+                 "bank": p.settings.bank_name}
+    top_up_ = order.direction == TOP_UP
+    return {
+        "receipt_kind": "top_up" if top_up_ else "withdrawal",
+        "reference": order.order_no,
+        "transaction_serial": order.order_no,
+        "customer_id": acct.customer_id,
+        "business_date": business_date.isoformat(),
+        "amount": order.amount,
+        "currency": "CNY",
+        "payer": card if top_up_ else e_account,
+        "payee": e_account if top_up_ else card,
+        "summary": "绑定卡充值" if top_up_ else "提现至绑定卡",
+        "ledger_entry_hash": entry_hash,
+    }
+
+
+def _top_up_entry(order: _Order, customer_code: str, business_date: date) -> JournalEntry:
     return JournalEntry.transfer(kind="top_up", business_date=business_date,
                                  description="绑定卡充值", debit=BANK_SETTLEMENT,
                                  credit=customer_code, amount=order.amount,
                                  reference=order.order_no)
 
 
-def _withdraw_done_entry(order: Any, _customer_code: str, business_date: Any) -> JournalEntry:
+def _withdraw_done_entry(order: _Order, _customer_code: str,
+                         business_date: date) -> JournalEntry:
     return JournalEntry.transfer(kind="withdraw_settled", business_date=business_date,
                                  description="提现至绑定卡完成", debit=CARD_IN_TRANSIT,
                                  credit=BANK_SETTLEMENT, amount=order.amount,
                                  reference=order.order_no)
 
 
-async def _order_account(p: Platform, conn: AsyncConnection, customer_id: int) \
-        -> accounts.CustomerAccount:
-    return await accounts.account_of_customer(p, customer_id, conn)
-
-
-async def _answer_for(p: Platform, conn: AsyncConnection, order: Any) -> Answer:
-    acct = await _order_account(p, conn, order.customer_id)
-    balance = await ledger.balance(conn, acct.ledger_code)
-    body: dict[str, Any] = {
-        "order_no": order.order_no, "direction": order.direction,
-        "amount": format_amount(order.amount), "status": order.status,
-        "balance": format_amount(balance),
-        "bound_card": {"bank": acct.card_bank, "card_no_masked": "****" + acct.card_last4},
-    }
-    if order.status == "failed":
-        code = order.failure_code or "DECLINED"
+def _answer(order: _Order, status: str, balance: int, failure_code: str | None) -> Answer:
+    acct = order.account
+    if status == "failed":
+        code = failure_code or "DECLINED"
         err = CardTransferFailed(
             f"The bound card's bank refused the transfer ({code}).",
             f"绑定卡交易失败：{CARD_FAILURES_ZH.get(code, '发卡行拒绝交易')}。",
@@ -193,7 +275,22 @@ async def _answer_for(p: Platform, conn: AsyncConnection, order: Any) -> Answer:
         return Answer(err.http_status, {"error": {
             "code": err.code, "message": err.message_en, "message_zh": err.message_zh,
             "card_failure": code, "order_no": order.order_no}})
-    return Answer(200 if order.status == "succeeded" else 202, body)
+    return Answer(200 if status == "succeeded" else 202, {
+        "order_no": order.order_no, "direction": order.direction,
+        "amount": format_amount(order.amount), "status": status,
+        "balance": format_amount(balance),
+        "bound_card": {"bank": acct.card_bank, "card_no_masked": "****" + acct.card_last4},
+    })
+
+
+async def _answer_for(p: Platform, conn: AsyncConnection, order_id: int) -> Answer:
+    row = (await conn.execute(select(payment_order).where(
+        payment_order.c.id == order_id))).one()
+    acct = await accounts.account_of_customer(p, row.customer_id, conn)
+    balance = await ledger.balance(conn, acct.ledger_code)
+    order = _Order(row.id, row.order_no, row.direction, row.amount, row.idempotency_key, acct,
+                   balance)
+    return _answer(order, row.status, balance, row.failure_code)
 
 
 async def reconcile(p: Platform, *, older_than: timedelta = timedelta(seconds=30)) \
