@@ -27,15 +27,14 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    pg = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "show server_version"],
-                        capture_output=True, text=True).stdout.strip()
+    pg = psql("show server_version")
     return (f"{os.cpu_count()} cores ({cpu}), {pyplatform.python_implementation()} "
             f"{pyplatform.python_version()}, PostgreSQL {pg}")
 
 
 def psql(sql: str, db: str = "postgres") -> str:
-    out = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-qtAX", "-c", sql],
-                         capture_output=True, text=True, check=True)
+    cmd = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-qtAX", "-c", sql]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return out.stdout.strip()
 
 
