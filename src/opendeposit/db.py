@@ -16,7 +16,6 @@ from sqlalchemy import BigInteger, Integer, MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.sql import Insert
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -65,7 +64,7 @@ class Database:
         async with self._reader.connect() as conn:
             yield conn
 
-    def insert(self, table: Any) -> Insert:
+    def insert(self, table: Any) -> Any:
         """A dialect-specific INSERT that supports on_conflict_do_nothing/do_update."""
         mod = sqlite if self.is_sqlite else postgresql
         return mod.insert(table)
