@@ -1,0 +1,96 @@
+"""Browser tests: the real demo server on a free port, driven by Playwright through Debian's
+Chromium (/usr/bin/chromium; never a downloaded browser). Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+WEB_INDEX = ROOT / "src" / "opendeposit" / "web_dist" / "m" / "index.html"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not WEB_INDEX.exists():
+        pytest.skip("the H5 app is not built (scripts/test builds it: cd web && npm run build)")
+    port = _free_port()
+    data = tmp_path_factory.mktemp("demo")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(OPENDEPOSIT_ENV="sandbox")
+    exe = Path(sys.executable).parent / "opendeposit"
+    log = open(data / "server.log", "w")  # noqa: SIM115 - closed in finally
+    proc = subprocess.Popen([str(exe), "demo", "--port", str(port), "--data-dir", str(data)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError((data / "server.log").read_text()) from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(15)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (Debian package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--disable-sync"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def phone_page(browser, demo_server):  # type: ignore[no-untyped-def]
+    """A 360×740 phone-sized page in Chinese, fresh storage per test."""
+    ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
+                              locale="zh-CN", is_mobile=True, has_touch=True,
+                              base_url=demo_server)
+    page = ctx.new_page()
+    yield page
+    ctx.close()
+
+
+def shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def keep(path: Path, docs_name: str) -> None:
+    """Copy a screenshot into docs/screenshots when asked (UPDATE_SCREENSHOTS=1)."""
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        target = ROOT / "docs" / "screenshots" / f"{docs_name}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
