@@ -62,3 +62,59 @@ async def demand_balance(p: Platform, opened: Opened) -> int:
 
     async with p.db.read() as conn:
         return await balance(conn, opened.account.ledger_code)
+
+
+async def seed_catalog(p: Platform) -> None:
+    """Demo staff, the demo rate table and the seven published demo products."""
+    from opendeposit.products.demo_catalog import seed_catalog as seed
+
+    await seed(p, echo=False)
+
+
+async def funded_customer(p: Platform, n: int = 1, amount: int = 5_000_000) -> Opened:
+    """A customer with `amount` fen topped up into the Class II balance."""
+    from opendeposit.payments import service as payments
+
+    opened = await open_customer(p, n, card_balance=max(amount, 10_000_000))
+    if amount:
+        await payments.top_up(p, customer_id=opened.customer_id, amount=amount, pin=PIN,
+                              idempotency_key=f"fund-{n}")
+    return opened
+
+
+def api_client(p: Platform):  # type: ignore[no-untyped-def]
+    """An httpx client on the app in-process (lifespan does not run under ASGITransport)."""
+    import httpx
+
+    from opendeposit.api.app import create_app
+
+    app = create_app(p.settings, platform=p)
+    app.state.platform = p
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+
+
+async def bearer(p: Platform, subject_id: int, *, kind: str = "customer",
+                 roles: tuple[str, ...] = ()) -> dict[str, str]:
+    from opendeposit.auth.service import issue_token
+
+    token = await issue_token(p, kind=kind, subject_id=subject_id, roles=roles, device_id="t")
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def publish_product(p: Platform, code: str, *, months: int = 12, **overrides: object) -> str:
+    """A time deposit like the demo 1-year one, with `overrides`, through maker–checker."""
+    from dataclasses import replace
+
+    from opendeposit.products import service
+    from opendeposit.products.demo_catalog import demo_terms
+    from opendeposit.products.domain import DEFAULT_RISK_TEXT, ProductKind
+    from opendeposit.staff.demo import seed_demo_staff
+
+    staff = await seed_demo_staff(p)
+    terms = replace(demo_terms(code, f"测试产品{code}", ProductKind.TIME_DEPOSIT, months),
+                    **overrides)  # type: ignore[arg-type]
+    texts = service.ProductTexts(code, "提前支取按活期利率计息。", DEFAULT_RISK_TEXT)
+    await service.create_draft(p, staff_id=staff["maker"][0], terms=terms, texts=texts)
+    await service.submit(p, code=code, staff_id=staff["maker"][0])
+    await service.approve(p, code=code, staff_id=staff["checker"][0])
+    return code

@@ -28,11 +28,15 @@ async def _reconcile_payments(p: Platform, day: date) -> dict[str, object]:
     return {"settled": settled, "still_open": still_open}
 
 
+def _registered_steps() -> list[tuple[str, Step]]:
+    from opendeposit.deposits.steps import AFTER_RECONCILE, BEFORE_RECONCILE
+
+    return [*BEFORE_RECONCILE, ("reconcile_payments", _reconcile_payments), *AFTER_RECONCILE]
+
+
 @dataclass
 class EodPlan:
-    steps: list[tuple[str, Step]] = field(default_factory=lambda: [
-        ("reconcile_payments", _reconcile_payments),
-    ])
+    steps: list[tuple[str, Step]] = field(default_factory=_registered_steps)
 
 
 @dataclass(frozen=True)

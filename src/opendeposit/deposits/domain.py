@@ -330,3 +330,32 @@ def insured_payout(total_principal_plus_interest: int) -> tuple[int, int]:
     _check_fen(total_principal_plus_interest, "total_principal_plus_interest")
     insured = min(total_principal_plus_interest, INSURANCE_CAP)
     return insured, total_principal_plus_interest - insured
+
+
+class PartialWithdrawalNotOffered(BusinessRuleViolation):
+    code = "PARTIAL_WITHDRAWAL_NOT_OFFERED"
+    message_en = "This product does not allow partial early withdrawals; withdraw all of it."
+    message_zh = "该产品不支持部分提前支取，请全部支取。"
+
+
+class RolloverNotOffered(BusinessRuleViolation):
+    code = "ROLLOVER_NOT_OFFERED"
+    message_en = "This product does not offer automatic rollover."
+    message_zh = "该产品不支持到期自动转存。"
+
+
+def check_withdrawal_offered(terms: HoldingTerms, amount: int | None, *,
+                             allow_partial: bool) -> None:
+    """A product may forbid partial early withdrawals altogether (only full ones then)."""
+    if amount is not None and amount != terms.principal and not allow_partial:
+        raise PartialWithdrawalNotOffered()
+
+
+def check_rollover_offered(auto_rollover: bool, *, allow_rollover: bool) -> None:
+    if auto_rollover and not allow_rollover:
+        raise RolloverNotOffered()
+
+
+def maturity_quote(terms: HoldingTerms) -> WithdrawalQuote:
+    """What a holding pays on its maturity date: principal and whole-term interest, no overdue."""
+    return _matured_quote(terms, terms.maturity_date, Decimal(0))

@@ -395,3 +395,122 @@ def split_quota(total: int, shards: int) -> list[int]:
         raise QuotaInvalid(details={"total": total, "shards": shards})
     base, extra = divmod(total, shards)
     return [base + 1 if index < extra else base for index in range(shards)]
+
+
+def home_shard(customer_id: int, shards: int) -> int:
+    """The quota shard a customer's purchases decrement first (spreads the hot row)."""
+    return customer_id % shards
+
+
+def plan_quota_take(remaining: Iterable[tuple[int, int]], amount: int) -> list[tuple[int, int]]:
+    """Fallback when the home shard lacks: take from shards in ascending order, exactly `amount`.
+
+    `remaining` is (shard, fen left) for every shard; returns (shard, fen to take) pairs, or
+    raises QuotaExceeded when all shards together hold less than `amount`.
+    """
+    rows = sorted(remaining)
+    left = sum(fen for _, fen in rows)
+    if amount > left:
+        raise QuotaExceeded(details={"amount": amount, "quota_left": left})
+    plan: list[tuple[int, int]] = []
+    need = amount
+    for shard, fen in rows:
+        if need == 0:
+            break
+        take = min(fen, need)
+        if take > 0:
+            plan.append((shard, take))
+            need -= take
+    return plan
+
+
+_RATE_TEXT_MAX = 12
+
+
+def parse_rate(text: str) -> Decimal:
+    """A percent-a-year string such as "1.75" (at most 4 decimals, below 100) as a Decimal."""
+    body = text if isinstance(text, str) else ""
+    whole, dot, fraction = body.partition(".")
+    plain = whole.isascii() and whole.isdigit() and (not dot or (fraction.isascii()
+                                                              and fraction.isdigit()))
+    if not plain or len(body) > _RATE_TEXT_MAX or len(whole) > 2 or len(fraction) > 4 or \
+            (len(whole) > 1 and whole.startswith("0")):
+        raise RateInvalid(details={"rate": str(text)[:_RATE_TEXT_MAX]})
+    return Decimal(body)
+
+
+def format_rate(rate: Decimal) -> str:
+    """API form of a rate: at least 2 decimals ("1.7" → "1.70", "1.755" stays)."""
+    exponent = rate.as_tuple().exponent
+    places = max(2, -exponent if isinstance(exponent, int) else 2)
+    return f"{rate:.{places}f}"
+
+
+class ProductStatus(StrEnum):
+    DRAFT = "draft"
+    PENDING = "pending"  # submitted by a maker, waiting for a checker (待复核)
+    PUBLISHED = "published"
+    SUSPENDED = "suspended"
+
+
+class ProductStateInvalid(BusinessRuleViolation):
+    code = "PRODUCT_STATE_INVALID"
+    http_status = 409
+    message_en = "The product is not in a state that allows this."
+    message_zh = "产品当前状态不允许此操作。"
+
+
+class MakerCheckerSamePerson(BusinessRuleViolation):
+    code = "MAKER_CHECKER_SAME_PERSON"
+    http_status = 403
+    message_en = "A product must be approved by someone other than the person who submitted it."
+    message_zh = "产品发布须由提交人以外的另一人复核。"
+
+
+_TRANSITIONS: dict[str, dict[ProductStatus, ProductStatus]] = {
+    "edit": {ProductStatus.DRAFT: ProductStatus.DRAFT},
+    "submit": {ProductStatus.DRAFT: ProductStatus.PENDING,
+               ProductStatus.SUSPENDED: ProductStatus.PENDING},
+    "approve": {ProductStatus.PENDING: ProductStatus.PUBLISHED},
+    "reject": {ProductStatus.PENDING: ProductStatus.DRAFT},
+    "suspend": {ProductStatus.PUBLISHED: ProductStatus.SUSPENDED},
+}
+
+
+def next_status(status: ProductStatus, action: str) -> ProductStatus:
+    """The publishing workflow (maker–checker): which action moves a product where."""
+    target = _TRANSITIONS[action].get(status)
+    if target is None:
+        raise ProductStateInvalid(details={"status": status.value, "action": action})
+    return target
+
+
+def check_maker_checker(*, submitted_by: int | None, approver: int) -> None:
+    """双人复核: the approver must be a different person from the submitter."""
+    if submitted_by is None or submitted_by == approver:
+        raise MakerCheckerSamePerson()
+
+
+def on_sale(terms: ProductTerms, *, status: ProductStatus, on: date, quota_left: int) -> bool:
+    """Published, inside its sale window, and with at least the minimum amount of quota left."""
+    return (status is ProductStatus.PUBLISHED and terms.sale_start <= on <= terms.sale_end
+            and quota_left >= terms.min_amount)
+
+
+DEFAULT_RISK_TEXT = (
+    "本产品为本行人民币存款，不是理财产品，到期按存入日约定的利率支付本金和利息。"
+    "提前支取将按支取日活期挂牌利率计息，可能少于到期利息。"
+)
+
+
+def default_early_withdrawal_text(allow_partial: bool) -> str:
+    """The early-withdrawal rule as shown to customers (§3.5, §11.1-11.2)."""
+    if allow_partial:
+        return ("可全部提前支取，或办理一次部分提前支取（支取后留存金额不得低于起存金额）；"
+                "提前支取部分按支取日活期挂牌利率计息，留存部分按原利率和到期日计息。")
+    return "仅可全部提前支取，按支取日活期挂牌利率计息。"
+
+
+def maturity_options(allow_rollover: bool) -> list[str]:
+    """Instructions a customer may pick for maturity: pay out to the account, or roll over."""
+    return ["payout", "rollover"] if allow_rollover else ["payout"]

@@ -1,0 +1,1 @@
+"""Bank staff: accounts with roles for the admin console, and their login."""
