@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from opendeposit.db import BigId, metadata
 
 SOURCE_SYSTEM = "DEPOSIT"  # this platform's system code on the bus
+PENDING_KEY = "esb_outbox_pending"  # set on the connection: the relay is nudged after commit
 
 outbox = Table(
     "esb_outbox",
@@ -64,4 +65,5 @@ async def enqueue(conn: AsyncConnection, *, service_code: str, target_system: st
         trace_id=trace_id or uuid.uuid4().hex, schema_version=schema_version,
         body=json.dumps(body, ensure_ascii=False, sort_keys=True), created_at=now, attempts=0,
         dead=0))
+    conn.info[PENDING_KEY] = True
     return message_id
