@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from opendeposit.config import Settings
 from opendeposit.db import Database
+from opendeposit.esb.bus import build_bus
+from opendeposit.esb.registry import RECEIPT_ISSUE
+from opendeposit.esign.service import Esign
+from opendeposit.identity.kit import build_identity
 from opendeposit.notify import HttpSmsGateway, SandboxSms
 from opendeposit.payments.adapters.http import HttpCardNetwork
 from opendeposit.payments.adapters.memory import MemoryCardNetwork
@@ -29,5 +33,11 @@ def build_platform(settings: Settings, *, db: Database | None = None) -> Platfor
                              "OPENDEPOSIT_SMS_GATEWAY_URL")
         cards = HttpCardNetwork(settings.card_network_url, secret=keys.lookup_key)  # type: ignore[assignment]
         sms = HttpSmsGateway(settings.sms_gateway_url)  # type: ignore[assignment]
+    esign = Esign(settings, db)
+    bus = build_bus(settings, db)
+    bus.registry.consume(RECEIPT_ISSUE, esign.consume)
+    identity = build_identity(settings, db, data_key=keys.data_key, lookup_key=keys.lookup_key)
+    if settings.is_sandbox:
+        sandbox["citizens"] = identity.registry
     return Platform(settings=settings, db=db, vault=Vault(keys), pins=PinHasher(), cards=cards,
-                    sms=sms, sandbox=sandbox)
+                    sms=sms, sandbox=sandbox, bus=bus, esign=esign, identity=identity)

@@ -55,6 +55,9 @@ def demo(host: str, port: int, data_dir: str | None) -> None:
         raise click.UsageError("the demo runs only with OPENDEPOSIT_ENV=sandbox")
     asyncio.run(_migrate(settings))
     customers = asyncio.run(_seed(settings))
+    from opendeposit.esign.pki import init_demo_pki
+
+    init_demo_pki(settings.pki_dir, bank_name=settings.bank_name)  # first run: the demo CA
     base = f"http://{host}:{port}"
     click.echo(f"\nopendeposit demo is running at {base}/m/  (API docs: {base}/docs)\n")
     click.echo("Demo logins (SMS codes are shown in the app's sandbox link or GET /sandbox/sms):")
@@ -85,12 +88,100 @@ def _serve(settings, host: str, port: int, workers: int = 1) -> None:  # type: i
 
 
 @main.command()
-@click.argument("role", default="api", type=click.Choice(["api"]))
+@click.argument("role", default="api", type=click.Choice(["api", "relay", "esign"]))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 def serve(role: str, host: str, port: int) -> None:
-    """Run one role of the platform (the API) against the configured database."""
-    _serve(_settings(), host, port)
+    """Run one role against the configured database: `api`; `relay` (publishes the outbox:
+    to RabbitMQ, or with the memory transport straight to in-process consumers such as the
+    signature platform); `esign` (the signature platform consuming from RabbitMQ)."""
+    settings = _settings()
+    if role == "api":
+        _serve(settings, host, port)
+        return
+    if role == "esign" and settings.esb_transport != "amqp":
+        raise click.UsageError("`serve esign` consumes from RabbitMQ: set "
+                               "OPENDEPOSIT_ESB_TRANSPORT=amqp (with the memory transport the "
+                               "relay or the API process signs receipts itself)")
+    asyncio.run(_run_bus_role(settings, role))
+
+
+async def _run_bus_role(settings, role: str) -> None:  # type: ignore[no-untyped-def]
+    import signal
+
+    from opendeposit.bootstrap import build_platform
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    p = build_platform(settings)
+    click.echo(f"{role} running ({settings.esb_transport} transport); Ctrl-C stops it")
+    try:
+        if role == "relay":
+            await p.bus.relay.run(stop)
+        else:
+            await p.esign.ready()
+            await p.bus.amqp_consumer().run(stop)
+    finally:
+        await p.bus.close()
+        p.esign.close()
+        await p.db.dispose()
+
+
+@main.group()
+def ca() -> None:
+    """The signature platform's demo PKI (sandbox only)."""
+
+
+@ca.command("init")
+@click.option("--data-dir", default=None, help="Keys go to DATA_DIR/pki unless "
+              "OPENDEPOSIT_ESIGN_PKI_DIR says otherwise.")
+def ca_init(data_dir: str | None) -> None:
+    """Create (or reuse) the demo root CA, signing, TSA and SM2 keys; never commit them."""
+    from opendeposit.esign.pki import init_demo_pki
+
+    settings = _settings(data_dir)
+    if not settings.is_sandbox:
+        raise click.UsageError("a demo CA is for the sandbox; production keys are provisioned")
+    paths = init_demo_pki(settings.pki_dir, bank_name=settings.bank_name)
+    click.echo(f"demo PKI ready in {paths.directory}")
+
+
+@main.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--pki", "pki_dir", default=None,
+              help="Directory with root-ca.crt.pem, signing.crt.pem, sm2.pub.pem "
+              "(default: the configured PKI directory).")
+@click.option("--sm2-signature", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Detached SM2 signature (DER) of the file, to check as well.")
+def verify_file(file: str, pki_dir: str | None, sm2_signature: str | None) -> None:
+    """Verify a receipt PDF offline: exit 0 when genuine, 1 when not (reasons printed)."""
+    from opendeposit.esign.pki import PkiPaths, load_trust_anchors
+    from opendeposit.esign.verify import verify_receipt_pdf
+
+    directory = Path(pki_dir) if pki_dir else _settings().pki_dir
+    try:
+        trust = load_trust_anchors(PkiPaths(directory))
+    except OSError as exc:
+        raise click.UsageError(f"no trust anchors in {directory}: {exc}") from exc
+    sm2 = Path(sm2_signature).read_bytes() if sm2_signature else None
+    report = verify_receipt_pdf(Path(file).read_bytes(), trust=trust, sm2_signature=sm2)
+    click.echo(f"{'GENUINE' if report.genuine else 'NOT GENUINE'}  {file}")
+    for label, value in (("receipt", report.receipt_no), ("signer", report.signer),
+                         ("signed at", report.signed_at)):
+        if value:
+            click.echo(f"  {label}: {value}")
+    for fields_line in _field_lines(report.fields):
+        click.echo(f"  {fields_line}")
+    for pr in report.problems:
+        click.echo(f"  PROBLEM {pr.code}: {pr.message_en} / {pr.message_zh}")
+    sys.exit(0 if report.genuine else 1)
+
+
+def _field_lines(fields: dict | None) -> list[str]:  # type: ignore[type-arg]
+    keys = ("kind", "business_date", "amount", "payer_name", "payee_name", "summary")
+    return [f"{k}: {fields[k]}" for k in keys if fields and fields.get(k) is not None]
 
 
 @main.command()

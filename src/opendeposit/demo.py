@@ -51,4 +51,8 @@ async def seed(p: Platform) -> list[DemoCustomer]:
         if c.opening_top_up:
             await payments.top_up(p, customer_id=customer_id, amount=c.opening_top_up,
                                   pin=c.pin, idempotency_key=f"demo-seed-{c.phone}")
+    from opendeposit.products.demo_catalog import seed_catalog
+
+    await seed_catalog(p)  # staff maker/checker/admin (passwords printed) and the products
     return list(DEMO_CUSTOMERS)
+

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from opendeposit.config import Settings
     from opendeposit.db import Database
+    from opendeposit.esb.bus import Bus
+    from opendeposit.esign.service import Esign
+    from opendeposit.identity.kit import IdentityKit
     from opendeposit.notify import SmsSender
     from opendeposit.payments.ports import CardNetwork
     from opendeposit.security import PinHasher, Vault
@@ -22,3 +25,6 @@ class Platform:
     cards: CardNetwork
     sms: SmsSender
     sandbox: dict[str, Any] = field(default_factory=dict)  # sandbox-only adapters by name
+    bus: Bus = None  # type: ignore[assignment]  # set by bootstrap: outbox relay + transport
+    esign: Esign = None  # type: ignore[assignment]  # the signature platform (lazy keys)
+    identity: IdentityKit = None  # type: ignore[assignment]  # e-KYC ports (lazy models)

@@ -28,11 +28,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo server's --data-dir (demo-staff.txt holds the staff passwords)."""
+    return tmp_path_factory.mktemp("demo")
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_data_dir: Path) -> Iterator[str]:
     if not WEB_INDEX.exists():
         pytest.skip("the H5 app is not built (scripts/test builds it: cd web && npm run build)")
     port = _free_port()
-    data = tmp_path_factory.mktemp("demo")
+    data = demo_data_dir
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(OPENDEPOSIT_ENV="sandbox")
     exe = Path(sys.executable).parent / "opendeposit"
@@ -56,8 +62,10 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Module-scoped: sync Playwright runs an event loop on this thread while it lives, so it
+    must be gone before the async tests of other modules run."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not installed (Debian package chromium)")
     from playwright.sync_api import sync_playwright
@@ -81,10 +89,24 @@ def phone_page(browser, demo_server):  # type: ignore[no-untyped-def]
     ctx.close()
 
 
+# Fixed bars (the bottom action bar, the tab bar) are drawn where the viewport is: in a
+# full-page capture of a long page they would float mid-page, so for that picture they join
+# the page's flow at its end. A page that fits the screen is taken as the screen shows it.
+FULL_PAGE_STYLE = """
+.bottom-bar, .van-tabbar--fixed { position: static !important; }
+.bottom-space { display: none !important; }
+"""
+
+
 def shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.evaluate("window.scrollTo(0, 0)")  # the fixed header at the top of the picture
+    long_page = page.evaluate("document.documentElement.scrollHeight > window.innerHeight + 1")
+    if long_page:
+        page.screenshot(path=str(path), full_page=True, style=FULL_PAGE_STYLE)
+    else:
+        page.screenshot(path=str(path))
     return path
 
 

@@ -88,6 +88,8 @@ async def test_outbox_message_exists_only_when_the_business_transaction_commits(
         raise RuntimeError("crash inside the business transaction")
 
     entries_before = await count(platform, journal_entry)
+    # the Python steps (PostgreSQL's one-call path is atomic by itself: test_pg_fast_path.py)
+    monkeypatch.setattr(payments, "USE_PG_FUNCTION", False)
     monkeypatch.setattr(idempotency, "complete", boom)
     with pytest.raises(RuntimeError):
         await payments.top_up(platform, customer_id=c.customer_id, amount=2_00, pin=PIN,

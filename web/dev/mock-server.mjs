@@ -93,7 +93,7 @@ function authed(req) {
 
 function checkPin(pin) {
   if (state.pinTries >= 5) return err(422, 'PIN_LOCKED', 'Your PIN is locked after 5 wrong tries.', '交易密码错误次数过多，已锁定。')
-  if (pin !== '123456') {
+  if (pin !== '123456' && pin !== state.openedPin) {
     state.pinTries += 1
     return err(422, 'PIN_INCORRECT', `Wrong PIN, ${5 - state.pinTries} tries left.`, `交易密码错误，还可尝试${5 - state.pinTries}次。`)
   }
@@ -144,7 +144,7 @@ async function api(method, path, query, body, req) {
     m = /^\/api\/v1\/verify\/receipt\/([^/]+)$/.exec(path)
     const r = m && state.receipts.find((x) => x.receipt_no === decodeURIComponent(m[1]))
     if (!r || r.verification_code !== query.get('code')) return err(404, 'RECEIPT_NOT_FOUND', 'No receipt with this number and code.', '回单编号或验证码不正确。')
-    return ok({ genuine: true, receipt_no: r.receipt_no, signer: '开源银行股份有限公司 电子签章', signed_at: new Date().toISOString(), fields: { receipt_no: r.receipt_no, kind: r.kind, business_date: r.business_date, amount: r.amount, account_name: '张*三' }, problems: [] })
+    return ok({ genuine: true, receipt_no: r.receipt_no, signer: '开源银行股份有限公司 电子签章', signed_at: new Date().toISOString(), fields: { receipt_no: r.receipt_no, kind: r.kind, business_date: r.business_date, amount: parse(r.amount), currency: 'CNY', payer_name: '张*三' }, problems: [] })
   }
 
   const phone = authed(req)
@@ -152,6 +152,8 @@ async function api(method, path, query, body, req) {
   const hasAccount = state.hasAccount.has(phone) || process.env.MOCK_ALL_HAVE_ACCOUNTS === '1'
   const noAccount = err(404, 'ACCOUNT_NOT_FOUND', 'You have no account yet.', '您还没有电子账户。')
 
+  const onboarding = await onboardingApi(method, path, body, phone, hasAccount)
+  if (onboarding) return onboarding
   if (method === 'GET' && path === '/api/v1/me') {
     return ok({ customer_id: `C${phone.slice(-4)}`, name: '张*三', phone: `${phone.slice(0, 3)}****${phone.slice(-4)}`, id_number: '4401**********1234', kyc_status: hasAccount ? 'verified' : 'none', account: hasAccount ? { account_no: '6236********5678', balance: fmt(state.balance) } : null })
   }
@@ -233,6 +235,81 @@ async function api(method, path, query, body, req) {
     if (!r) return err(404, 'RECEIPT_NOT_FOUND', 'No such receipt.', '回单不存在。')
     if (m[2]) return { status: 200, raw: minimalPdf(r), type: 'application/pdf' }
     return ok(r)
+  }
+  return err(404, 'NOT_FOUND', 'Not found.', '记录不存在。')
+}
+
+// Remote account opening, greatly simplified: every photo "reads" as the same person, every
+// face passes; the card must pass Luhn, the SMS code is in /sandbox/sms, the PIN must not be weak.
+const AGREEMENTS = [
+  { id: 'face_data_consent', version: '2025.1', title_zh: '人脸信息处理单独同意书', title_en: 'Separate consent to processing face data', text_zh: '为核验您的身份，本行将采集您的人脸图像并与公安机关留存照片或您的身份证照片比对。（模拟）', at_step: 'face' },
+  { id: 'account_terms', version: '2025.1', title_zh: '电子账户服务协议', title_en: 'Electronic account terms', text_zh: 'Ⅱ类电子账户仅可与本人绑定的Ⅰ类借记账户之间转入转出资金……（模拟）', at_step: 'submit' },
+  { id: 'privacy_policy', version: '2025.1', title_zh: '个人信息保护政策', title_en: 'Privacy policy', text_zh: '本行依据《个人信息保护法》处理您的个人信息……（模拟）', at_step: 'submit' },
+]
+const NEXT = { application: 'id_card', id_card: 'identity', identity: 'face', face: 'card', card: 'card_confirm', card_confirmed: 'submit' }
+const apps = new Map() // phone → application
+
+function appView(a) {
+  return { id: a.id, status: a.status, next_step: NEXT[a.status] || null, created_at: a.created, updated_at: new Date().toISOString(), expires_at: null, challenge: a.status === 'identity' ? a.challenge : null, reasons: [], residence_proof: false }
+}
+
+function challenge() {
+  const all = ['turn_left', 'turn_right', 'open_mouth', 'blink']
+  const actions = [0, 1, 2].map((i) => all[(Math.floor(Math.random() * 4) + i) % 4])
+  return { nonce: randomUUID().slice(0, 12), actions, expires_at: new Date(Date.now() + 300000).toISOString(), frames_expected: 3 }
+}
+
+async function onboardingApi(method, path, body, phone, hasAccount) {
+  if (!path.startsWith('/api/v1/onboarding')) return null
+  if (method === 'GET' && path === '/api/v1/onboarding/agreements') return ok({ items: AGREEMENTS })
+  const a = apps.get(phone)
+  if (method === 'GET' && path === '/api/v1/onboarding/current') {
+    return a && a.status !== 'opened' ? ok(appView(a)) : err(404, 'ONBOARDING_NOT_FOUND', 'No such application.', '开户申请不存在。')
+  }
+  if (method === 'POST' && path === '/api/v1/onboarding') {
+    if (hasAccount) return err(409, 'ACCOUNT_ALREADY_OPEN', 'You already have an account.', '您已在本行开立Ⅱ类账户，不能重复开立。')
+    if (a && a.status !== 'opened') return ok(appView(a))
+    const created = { id: state.seq++, status: 'application', created: new Date().toISOString() }
+    apps.set(phone, created)
+    return ok(appView(created), 201)
+  }
+  const m = /^\/api\/v1\/onboarding\/(\d+)(\/.*)?$/.exec(path)
+  if (!m || !a || String(a.id) !== m[1]) return err(404, 'ONBOARDING_NOT_FOUND', 'No such application.', '开户申请不存在。')
+  const step = `${method} ${m[2] || ''}`
+  const move = (status, extra = {}) => {
+    a.status = status
+    return ok({ id: a.id, status, next_step: NEXT[status] || null, ...extra })
+  }
+  await new Promise((r) => setTimeout(r, 500))
+  if (step === 'GET ') return ok(appView(a))
+  if (step === 'POST /id-card') {
+    return move('id_card', { fields: { name: '张伟', sex: '男', ethnicity: '汉', birth_date: '1988-06-15', address: '广东省深圳市南山区科技园南路18号3栋502房', id_number: '440305198806151315', authority: '深圳市公安局南山分局', valid_from: '2016-08-01', valid_to: '2036-08-01', long_term: false }, confidence: {}, warnings: [] })
+  }
+  if (step === 'POST /identity') {
+    a.challenge = challenge()
+    return move('identity', { citizen_id_check: 'match', challenge: a.challenge })
+  }
+  if (step === 'GET /face/challenge') return ok(a.challenge || (a.challenge = challenge()))
+  if (step === 'POST /face') return move('face', { face_match: { passed: true, source: 'registry' }, liveness: { passed: true } })
+  if (step === 'POST /card') {
+    const digits = String(body.card_number || '')
+    if (!/^\d{16,19}$/.test(digits)) return err(422, 'INVALID_CARD_NUMBER', 'The card number is not valid.', '银行卡号格式不正确。')
+    if (body.phone !== phone) return err(422, 'CARD_PHONE_NOT_LOGIN_PHONE', 'Log in with the reserved mobile.', '请使用该卡的银行预留手机号登录后开户。')
+    state.sms.set(phone, String(100000 + Math.floor(Math.random() * 900000)))
+    return move('card', { card: { bank: '中国工商银行', card_no_masked: `****${digits.slice(-4)}` }, sms_sent_to: `${phone.slice(0, 3)}****${phone.slice(-4)}`, expires_in: 300 })
+  }
+  if (step === 'POST /card/confirm') {
+    if (state.sms.get(phone) !== body.code) return err(422, 'CARD_SMS_CODE_INVALID', 'The SMS code is wrong or has expired.', '短信验证码错误或已过期，请重新获取。')
+    return move('card_confirmed', { card: { bank: '中国工商银行', card_no_masked: '****0004' } })
+  }
+  if (step === 'POST /submit') {
+    if (!/^\d{6}$/.test(body.pin || '') || new Set(body.pin).size === 1 || '0123456789'.includes(body.pin)) {
+      return err(422, 'PIN_INVALID_FORMAT', 'The PIN must be 6 digits and not trivially guessable.', '交易密码须为6位数字，且不能过于简单。')
+    }
+    state.hasAccount.add(phone)
+    state.openedPin = body.pin // the mock's one extra PIN: whoever opened an account here
+    a.status = 'opened'
+    return ok({ id: a.id, status: 'opened', account_no: '6236 **** **** 5678', reason: null, reasons: [] })
   }
   return err(404, 'NOT_FOUND', 'Not found.', '记录不存在。')
 }

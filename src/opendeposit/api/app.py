@@ -11,7 +11,20 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opendeposit import __version__
-from opendeposit.api import customer, errors, sandbox
+from opendeposit.api import (
+    admin,
+    admin_esb,
+    admin_onboarding,
+    analytics,
+    customer,
+    deposits,
+    errors,
+    onboarding,
+    products,
+    receipts,
+    sandbox,
+    verify,
+)
 from opendeposit.api.errors import error_body
 from opendeposit.bootstrap import build_platform
 from opendeposit.config import Settings
@@ -32,15 +45,28 @@ Amounts are decimal strings with at most 2 decimals; errors are
 def create_app(settings: Settings, *, platform: Platform | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.platform = platform or build_platform(settings)
+        app.state.platform = p = platform or build_platform(settings)
+        relay = settings.esb_embedded_relay and p.bus.embedded  # the in-process bus (demo)
+        if relay:
+            await p.bus.start_relay()
         yield
+        if getattr(app.state, "events", None) is not None:  # write what the apps sent last
+            await app.state.events.stop()
+        if relay:
+            await p.bus.stop_relay()
         if platform is None:
-            await app.state.platform.db.dispose()
+            await p.bus.close()
+            p.esign.close()
+            await p.db.dispose()
 
     app = FastAPI(title="opendeposit", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan)
     errors.install(app)
     app.include_router(customer.router)
+    for extra in (products.router, deposits.router, admin.router, receipts.router,
+                  verify.router, admin_esb.router, analytics.router, onboarding.router,
+                  admin_onboarding.router):
+        app.include_router(extra)
     if settings.is_sandbox:
         app.include_router(sandbox.router)
     _mount_web(app)

@@ -19,6 +19,7 @@ from opendeposit.api.deps import CustomerDep, PlatformDep, client_ip
 from opendeposit.api.errors import ERROR_SCHEMA
 from opendeposit.auth import service as auth
 from opendeposit.errors import ValidationFailed
+from opendeposit.esign.api import receipt_numbers
 from opendeposit.ledger import service as ledger
 from opendeposit.money import format_amount, parse_amount
 from opendeposit.payments import service as payments
@@ -128,9 +129,11 @@ async def transactions(
     lines, nxt = await statements.statement(
         p, ledger_code=acct.ledger_code, chain=acct.chain, date_from=date_from, date_to=date_to,
         cursor=int(cursor) if cursor else None, limit=limit)
+    receipt_of = await receipt_numbers(p, (ln.reference for ln in lines))
     return s.StatementPage(items=[s.StatementLineView(
         id=ln.id, at=clock.as_utc(ln.at).isoformat(),
         business_date=ln.business_date.isoformat(), kind=ln.kind,
         amount=format_amount(ln.amount), balance_after=format_amount(ln.balance_after),
-        description=ln.description, reference=ln.reference) for ln in lines],
+        description=ln.description, reference=ln.reference,
+        receipt_no=receipt_of.get(ln.reference)) for ln in lines],
         next_cursor=str(nxt) if nxt is not None else None)

@@ -15,10 +15,12 @@ from opendeposit.api.deps import CustomerDep, PlatformDep
 from opendeposit.api.errors import ERROR_SCHEMA
 from opendeposit.api.schemas import Strict
 from opendeposit.errors import NotFound, ValidationFailed
+from opendeposit.identity.sandbox.routes import router as identity_router
 from opendeposit.money import format_amount, parse_amount
 from opendeposit.payments.adapters.sandbox import SandboxCardNetwork
 
 router = APIRouter(prefix="/sandbox", tags=["sandbox"], responses={422: ERROR_SCHEMA})
+router.include_router(identity_router)  # /citizens, /identities (identity/sandbox/routes.py)
 
 FailureMode = Literal["none", "frozen", "timeout", "timeout_fail", "decline"]
 

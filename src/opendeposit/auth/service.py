@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hmac
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from opendeposit import clock
 from opendeposit.accounts import service as accounts
@@ -128,17 +129,37 @@ async def issue_token(p: Platform, *, kind: str, subject_id: int, roles: tuple[s
     return token
 
 
+# A valid token's principal is remembered for a few seconds, so most requests skip the lookup.
+# Logout forgets it at once in this process; in another process a revoked (logged-out) token is
+# still honoured for at most TOKEN_CACHE_SECONDS. Unknown, revoked and expired tokens are never
+# remembered, and a token's own expiry is checked on every request.
+TOKEN_CACHE_SECONDS = 5.0
+_TOKEN_CACHE_MAX = 50_000
+_recent: dict[str, tuple[Principal, float, datetime]] = {}
+_BY_DIGEST = select(auth_token).where(auth_token.c.token_hash == bindparam("digest"))
+
+
 async def authenticate(p: Platform, token: str) -> Principal:
+    digest = token_digest(token)
+    hit = _recent.get(digest)
+    if hit is not None and hit[1] > time.monotonic() and hit[2] > clock.utcnow():
+        return hit[0]
     async with p.db.read() as conn:
-        row = (await conn.execute(select(auth_token).where(
-            auth_token.c.token_hash == token_digest(token)))).first()
-    if row is None or row.revoked_at is not None or clock.as_utc(row.expires_at) <= clock.utcnow():
+        row = (await conn.execute(_BY_DIGEST, {"digest": digest})).first()
+    expires = clock.as_utc(row.expires_at) if row is not None else None
+    if row is None or row.revoked_at is not None or expires is None or expires <= clock.utcnow():
+        _recent.pop(digest, None)
         raise Unauthorized()
     roles = frozenset(r for r in row.roles.split(",") if r)
-    return Principal(kind=row.subject_kind, id=row.subject_id, roles=roles)
+    principal = Principal(kind=row.subject_kind, id=row.subject_id, roles=roles)
+    if len(_recent) >= _TOKEN_CACHE_MAX:
+        _recent.clear()
+    _recent[digest] = (principal, time.monotonic() + TOKEN_CACHE_SECONDS, expires)
+    return principal
 
 
 async def logout(p: Platform, token: str) -> None:
     async with p.db.transaction() as conn:
         await conn.execute(auth_token.update().where(
             auth_token.c.token_hash == token_digest(token)).values(revoked_at=clock.utcnow()))
+    _recent.pop(token_digest(token), None)  # after the commit: a lookup now sees the revocation

@@ -108,12 +108,11 @@ async def record_event(conn: AsyncConnection, *, holding_id: int, step: str, kin
         new_holding_id=new_holding_id, entry_hash=entry_hash, created_at=clock.utcnow()))
 
 
-async def announce_receipt(conn: AsyncConnection, *, kind: str, row: Any, acct: Any, day: date,
-                           amount: int, entry_hash: str, reference: str, rate: Decimal,
-                           interest: int | None = None, summary: str = "",
-                           extra: dict[str, Any] | None = None) -> str:
-    """An outbox message asking the signature platform for the e-receipt of this movement."""
-    message = {
+def receipt_message(*, kind: str, row: Any, acct: Any, day: date, amount: int, entry_hash: str,
+                    reference: str, rate: Decimal, interest: int | None = None,
+                    summary: str = "", extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The body of the e-receipt request for this movement (see `announce_receipt`)."""
+    return {
         "receipt_kind": kind, "request_id": f"{kind}:{reference}",
         "business_date": day.isoformat(), "holding_id": row.id,
         "customer_id": acct.customer_id, "customer_name_masked": mask_name(acct.holder_name),
@@ -126,6 +125,16 @@ async def announce_receipt(conn: AsyncConnection, *, kind: str, row: Any, acct: 
         "ledger_entry_hash": entry_hash, "ledger_reference": reference, "summary": summary,
         **(extra or {}),
     }
+
+
+async def announce_receipt(conn: AsyncConnection, *, kind: str, row: Any, acct: Any, day: date,
+                           amount: int, entry_hash: str, reference: str, rate: Decimal,
+                           interest: int | None = None, summary: str = "",
+                           extra: dict[str, Any] | None = None) -> str:
+    """An outbox message asking the signature platform for the e-receipt of this movement."""
+    message = receipt_message(kind=kind, row=row, acct=acct, day=day, amount=amount,
+                              entry_hash=entry_hash, reference=reference, rate=rate,
+                              interest=interest, summary=summary, extra=extra)
     return await enqueue(conn, service_code=RECEIPT_SERVICE, target_system=RECEIPT_TARGET,
                          body=message)
 

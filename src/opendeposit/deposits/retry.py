@@ -18,9 +18,8 @@ ATTEMPTS = 5
 
 
 def is_retryable(exc: BaseException) -> bool:
-    if not isinstance(exc, DBAPIError):
-        return False
-    orig = exc.orig
+    """A deadlock or serialization abort, raised through SQLAlchemy or by asyncpg itself."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
     state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     return state in RETRYABLE_SQLSTATES
 

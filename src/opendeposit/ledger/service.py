@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +33,8 @@ from opendeposit.ledger.models import (
 )
 from opendeposit.ledger.pg import CALL_LEDGER_POST, LEDGER_POST_FN
 
+_CALL_LEDGER_POST = text(CALL_LEDGER_POST)  # built once: SQLAlchemy caches its compiled form
+
 
 class InsufficientFunds(BusinessRuleViolation):
     code = "INSUFFICIENT_FUNDS"
@@ -51,7 +54,8 @@ async def install_chart(conn: AsyncConnection, db: Database, *, chains: int) -> 
     """Create the bank-side ledger accounts, the hash chains, and on PostgreSQL the posting
     function (all idempotent)."""
     if conn.dialect.name == "postgresql":
-        await conn.execute(text(LEDGER_POST_FN))
+        for function in _pg_functions():
+            await conn.execute(text(function))
     now = datetime.now(UTC)
     for entry in CHART.values():
         if entry.per_customer:
@@ -73,6 +77,15 @@ async def install_chart(conn: AsyncConnection, db: Database, *, chains: int) -> 
             db.insert(ledger_chain).values(chain=chain, seq=0, head_hash=GENESIS_HASH)
             .on_conflict_do_nothing()
         )
+
+
+def _pg_functions() -> list[str]:
+    """The server-side functions of the one-round-trip paths, posting first (all CREATE OR
+    REPLACE, so a migrate installs the current version over the last one)."""
+    from opendeposit.deposits.pg import DEPOSIT_PURCHASE_FN  # late: they import the ledger
+    from opendeposit.payments.pg import FUNCTIONS as PAYMENT_FUNCTIONS
+
+    return [LEDGER_POST_FN, DEPOSIT_PURCHASE_FN, *PAYMENT_FUNCTIONS]
 
 
 async def open_ledger_account(conn: AsyncConnection, *, code: str, owner_id: int, name: str,
@@ -112,17 +125,28 @@ async def post(conn: AsyncConnection, entry: JournalEntry, *, chain: int) -> Pos
 
 async def _post_pg(conn: AsyncConnection, entry: JournalEntry, chain: int,
                    digest: str) -> PostedEntry:
-    row = (await conn.execute(text(CALL_LEDGER_POST), {
-        "chain": chain, "kind": entry.kind, "business_date": entry.business_date,
+    row = (await conn.execute(_CALL_LEDGER_POST, {
+        **post_args(entry, chain=chain, digest=digest), "chain": chain,
+        "now": datetime.now(UTC)})).one()
+    return PostedEntry(chain=chain, seq=row.seq, hash=row.hash,
+                       balances_after=dict(zip(row.accounts, map(int, row.balances),
+                                               strict=True)))
+
+
+def post_args(entry: JournalEntry, *, chain: int, digest: str | None = None) -> dict[str, Any]:
+    """The entry as `ledger_post()` takes it (for server-side functions that post an entry)."""
+    if digest is None:
+        digest = content_digest(chain=chain, kind=entry.kind,
+                                business_date=entry.business_date,
+                                description=entry.description, reference=entry.reference,
+                                postings=entry.postings)
+    return {
+        "kind": entry.kind, "business_date": entry.business_date,
         "description": entry.description, "reference": entry.reference, "digest": digest,
         "accounts": [p.account for p in entry.postings],
         "amounts": [p.amount for p in entry.postings],
         "deltas": [natural_delta(p.account, p.amount) for p in entry.postings],
-        "now": datetime.now(UTC),
-    })).one()
-    return PostedEntry(chain=chain, seq=row.seq, hash=row.hash,
-                       balances_after=dict(zip(row.accounts, map(int, row.balances),
-                                               strict=True)))
+    }
 
 
 async def _post_steps(conn: AsyncConnection, entry: JournalEntry, chain: int,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit import clock, idempotency
@@ -26,12 +26,15 @@ from opendeposit.esb import outbox
 from opendeposit.ledger import service as ledger
 from opendeposit.ledger.domain import BANK_SETTLEMENT, CARD_IN_TRANSIT, JournalEntry
 from opendeposit.ledger.models import ledger_balance
+from opendeposit.ledger.pg import AttrRow, DriverStatement, driver_connection
 from opendeposit.money import format_amount
+from opendeposit.payments import pg
 from opendeposit.payments.models import payment_order
 from opendeposit.payments.ports import TransferResult, TransferStatus
 from opendeposit.platform import Platform
 
 TOP_UP, WITHDRAW = "top_up", "withdraw"
+USE_PG_FUNCTION = True  # False runs the Python steps on PostgreSQL too (tests compare the two)
 
 CARD_FAILURES_ZH = {
     "INSUFFICIENT_FUNDS": "绑定卡余额不足",
@@ -100,8 +103,15 @@ async def _move(p: Platform, direction: str, *, customer_id: int, amount: int, p
                             holder_name=ctx.account.holder_name, amount=amount)
     except Exception:  # the network's answer is unknown: treat as pending, reconcile later
         result = TransferResult(TransferStatus.PENDING, message="network error")
+    if _one_call(p):
+        return await _apply_pg(p, order, result, ctx.business_date)
     async with p.db.transaction() as conn:
         return await _apply(p, conn, order, result, ctx.business_date)
+
+
+def _one_call(p: Platform) -> bool:
+    """Whether each write step is one autocommit call of a PostgreSQL function (`pg.py`)."""
+    return USE_PG_FUNCTION and p.db.dialect == "postgresql"
 
 
 async def _replay(p: Platform, customer_id: int, key: str, req_hash: str) -> Answer:
@@ -120,21 +130,33 @@ class _Context:
     idem_state: str | None
 
 
+_CONTEXT = accounts.account_select(
+    ledger_balance.c.balance.label("balance"),
+    business_day.c.current_date.label("business_date"),
+    idempotency.idempotency_record.c.state.label("idem_state"),
+).join(ledger_balance, (ledger_balance.c.account_code == account.c.ledger_code)
+       & (ledger_balance.c.shard == account.c.chain)
+).join(business_day, business_day.c.id == 1
+).outerjoin(idempotency.idempotency_record,
+            (idempotency.idempotency_record.c.customer_id == account.c.customer_id)
+            & (idempotency.idempotency_record.c.key == bindparam("key"))
+).where(account.c.customer_id == bindparam("customer_id"))
+_CONTEXT_PG = DriverStatement(_CONTEXT)  # compiled once
+
+
 async def _context(p: Platform, *, customer_id: int, key: str) -> _Context:
     """One read for everything a move needs: account, card, PIN state, balance, business
     date, and whether the idempotency key was seen."""
-    rec = idempotency.idempotency_record
-    stmt = accounts.account_select(
-        ledger_balance.c.balance.label("balance"),
-        business_day.c.current_date.label("business_date"),
-        rec.c.state.label("idem_state"),
-    ).join(ledger_balance, (ledger_balance.c.account_code == account.c.ledger_code)
-           & (ledger_balance.c.shard == account.c.chain)
-    ).join(business_day, business_day.c.id == 1
-    ).outerjoin(rec, (rec.c.customer_id == account.c.customer_id) & (rec.c.key == key)
-    ).where(account.c.customer_id == customer_id)
-    async with p.db.read() as conn:
-        row = (await conn.execute(stmt)).first()
+    row: Any
+    if p.db.dialect == "postgresql":
+        async with driver_connection(p.db) as driver:
+            found = await driver.conn.fetchrow(_CONTEXT_PG.sql, *_CONTEXT_PG.args(
+                customer_id=customer_id, key=key))
+        row = None if found is None else AttrRow(found)
+    else:
+        async with p.db.read() as conn:
+            row = (await conn.execute(_CONTEXT, {"customer_id": customer_id, "key": key})
+                   ).first()
     if row is None:
         raise accounts.AccountNotFound()
     return _Context(accounts.customer_account(p, row),
@@ -147,32 +169,38 @@ async def _open_order(p: Platform, direction: str, ctx: _Context, *, amount: int
     acct = ctx.account
     order_no = _order_no(direction)
     now = clock.utcnow()
+    hold = _hold_entry(order_no, acct.ledger_code, amount, ctx.business_date) \
+        if direction == WITHDRAW else None  # hold the money first: it leaves the balance now
+    values = dict(order_no=order_no, account_id=acct.id, customer_id=acct.customer_id,
+                  bound_card_id=acct.card_id, direction=direction, amount=amount,
+                  status="initiated", idempotency_key=key, business_date=ctx.business_date,
+                  created_at=now, updated_at=now)
+    if _one_call(p):  # one autocommit call
+        opened = await pg.open_order(p.db, customer_id=acct.customer_id, key=key,
+                                     operation=direction, req_hash=req_hash, order=values,
+                                     hold=hold, chain=acct.chain, balance_of=acct.ledger_code,
+                                     now=now)
+        if opened is None:
+            return None
+        balance = ctx.balance if opened.balance is None else opened.balance
+        return _Order(opened.order_id, order_no, direction, amount, key, acct, balance)
     async with p.db.transaction() as conn:
         if not await idempotency.claim(conn, p.db, customer_id=acct.customer_id, key=key,
                                        operation=direction, req_hash=req_hash):
             return None
         balance, entry_hash = ctx.balance, None
-        if direction == WITHDRAW:  # hold the money first: it leaves the balance now
-            posted = await ledger.post(conn, JournalEntry.transfer(
-                kind="withdraw_hold", business_date=ctx.business_date,
-                description="提现至绑定卡（在途）", debit=acct.ledger_code, credit=CARD_IN_TRANSIT,
-                amount=amount, reference=order_no), chain=acct.chain)
+        if hold is not None:
+            posted = await ledger.post(conn, hold, chain=acct.chain)
             balance, entry_hash = posted.balances_after[acct.ledger_code], posted.hash
         order_id = (await conn.execute(payment_order.insert().values(
-            order_no=order_no, account_id=acct.id, customer_id=acct.customer_id,
-            bound_card_id=acct.card_id, direction=direction, amount=amount, status="initiated",
-            idempotency_key=key, business_date=ctx.business_date, entry_hash=entry_hash,
-            created_at=now, updated_at=now,
-        ).returning(payment_order.c.id))).scalar_one()
+            **values, entry_hash=entry_hash).returning(payment_order.c.id))).scalar_one()
     return _Order(order_id, order_no, direction, amount, key, acct, balance)
 
 
 async def _apply(p: Platform, conn: AsyncConnection, order: _Order, result: TransferResult,
                  business_date: date) -> Answer:
     """Settle an open order with the network's answer, in the caller's transaction."""
-    status = result.status
-    if status is TransferStatus.UNKNOWN:
-        status = TransferStatus.FAILED  # the network never got it: nothing moved
+    status = _final(result.status)
     moved = (await conn.execute(payment_order.update().where(
         payment_order.c.id == order.id, payment_order.c.status.in_(["initiated", "pending"])
     ).values(status=status.value, network_ref=result.network_ref,
@@ -181,27 +209,74 @@ async def _apply(p: Platform, conn: AsyncConnection, order: _Order, result: Tran
     if moved is None:  # settled meanwhile (reconciliation and a late answer, say)
         return await _answer_for(p, conn, order.id)
     acct, balance, entry_hash = order.account, order.balance, moved.entry_hash
-    if status is TransferStatus.SUCCEEDED:
-        entry = (_top_up_entry if order.direction == TOP_UP else _withdraw_done_entry)(
-            order, acct.ledger_code, business_date)
+    entry = _settling_entry(order, status, business_date)
+    if entry is not None:
         posted = await ledger.post(conn, entry, chain=acct.chain)
-        if order.direction == TOP_UP:  # the customer-facing entry of a withdrawal is the hold
-            balance, entry_hash = posted.balances_after[acct.ledger_code], posted.hash
+        balance = posted.balances_after.get(acct.ledger_code, balance)
+        if order.direction == TOP_UP and status is TransferStatus.SUCCEEDED:
+            entry_hash = posted.hash  # the customer-facing entry of a withdrawal is the hold
+    if status is TransferStatus.SUCCEEDED:
         await outbox.enqueue(conn, service_code=RECEIPT_SERVICE, target_system="ESIGN",
                              body=_receipt_request(p, order, business_date, entry_hash))
-    elif status is TransferStatus.FAILED and order.direction == WITHDRAW:
-        posted = await ledger.post(conn, JournalEntry.transfer(
-            kind="withdraw_reversal", business_date=business_date, description="提现失败退回",
-            debit=CARD_IN_TRANSIT, credit=acct.ledger_code, amount=order.amount,
-            reference=order.order_no), chain=acct.chain)
-        balance = posted.balances_after[acct.ledger_code]
     if entry_hash != moved.entry_hash:
         await conn.execute(payment_order.update().where(payment_order.c.id == order.id)
                            .values(entry_hash=entry_hash))
-    answer = _answer(order, status.value, balance, result.failure_code)
+    answer = _answer(order, status.value, format_amount(balance), result.failure_code)
     await idempotency.complete(conn, customer_id=acct.customer_id, key=order.key,
                                status_code=answer.status_code, body=answer.body)
     return answer
+
+
+async def _apply_pg(p: Platform, order: _Order, result: TransferResult,
+                    business_date: date) -> Answer:
+    """PostgreSQL: `_apply`'s writes in one autocommit call of `payment_settle()`."""
+    status = _final(result.status)
+    top_up_done = order.direction == TOP_UP and status is TransferStatus.SUCCEEDED
+    failure = result.failure_code if status is TransferStatus.FAILED else None
+    answer = _answer(order, status.value, pg.BALANCE_SLOT if top_up_done
+                     else format_amount(order.balance), result.failure_code)
+    receipt = _receipt_request(p, order, business_date, None) \
+        if status is TransferStatus.SUCCEEDED else None
+    settled = await pg.settle(
+        p.db, order_id=order.id, status=status.value, network_ref=result.network_ref,
+        failure_code=failure, entry=_settling_entry(order, status, business_date),
+        chain=order.account.chain, balance_of=order.account.ledger_code, take_hash=top_up_done,
+        receipt=receipt, customer_id=order.account.customer_id, key=order.key,
+        answer=(answer.status_code, answer.body), now=clock.utcnow())
+    if settled is None:  # settled meanwhile
+        async with p.db.read() as conn:
+            return await _answer_for(p, conn, order.id)
+    if top_up_done:
+        assert settled.balance is not None
+        return _answer(order, status.value, format_amount(settled.balance), result.failure_code)
+    return answer
+
+
+def _final(status: TransferStatus) -> TransferStatus:
+    """UNKNOWN means the network never got the order: nothing moved, it failed."""
+    return TransferStatus.FAILED if status is TransferStatus.UNKNOWN else status
+
+
+def _settling_entry(order: _Order, status: TransferStatus,
+                    business_date: date) -> JournalEntry | None:
+    """The entry that settles an order: the top-up's credit, a withdrawal's transit to the
+    bank, a failed withdrawal's reversal of the hold; none for a pending or failed top-up."""
+    if status is TransferStatus.SUCCEEDED:
+        return (_top_up_entry if order.direction == TOP_UP else _withdraw_done_entry)(
+            order, order.account.ledger_code, business_date)
+    if status is TransferStatus.FAILED and order.direction == WITHDRAW:
+        return JournalEntry.transfer(
+            kind="withdraw_reversal", business_date=business_date, description="提现失败退回",
+            debit=CARD_IN_TRANSIT, credit=order.account.ledger_code, amount=order.amount,
+            reference=order.order_no)
+    return None
+
+
+def _hold_entry(order_no: str, customer_code: str, amount: int,
+                business_date: date) -> JournalEntry:
+    return JournalEntry.transfer(kind="withdraw_hold", business_date=business_date,
+                                 description="提现至绑定卡（在途）", debit=customer_code,
+                                 credit=CARD_IN_TRANSIT, amount=amount, reference=order_no)
 
 
 def _order_no(direction: str) -> str:
@@ -264,7 +339,7 @@ def _withdraw_done_entry(order: _Order, _customer_code: str,
                                  reference=order.order_no)
 
 
-def _answer(order: _Order, status: str, balance: int, failure_code: str | None) -> Answer:
+def _answer(order: _Order, status: str, balance: str, failure_code: str | None) -> Answer:
     acct = order.account
     if status == "failed":
         code = failure_code or "DECLINED"
@@ -277,8 +352,7 @@ def _answer(order: _Order, status: str, balance: int, failure_code: str | None) 
             "card_failure": code, "order_no": order.order_no}})
     return Answer(200 if status == "succeeded" else 202, {
         "order_no": order.order_no, "direction": order.direction,
-        "amount": format_amount(order.amount), "status": status,
-        "balance": format_amount(balance),
+        "amount": format_amount(order.amount), "status": status, "balance": balance,
         "bound_card": {"bank": acct.card_bank, "card_no_masked": "****" + acct.card_last4},
     })
 
@@ -290,7 +364,7 @@ async def _answer_for(p: Platform, conn: AsyncConnection, order_id: int) -> Answ
     balance = await ledger.balance(conn, acct.ledger_code)
     order = _Order(row.id, row.order_no, row.direction, row.amount, row.idempotency_key, acct,
                    balance)
-    return _answer(order, row.status, balance, row.failure_code)
+    return _answer(order, row.status, format_amount(balance), row.failure_code)
 
 
 async def reconcile(p: Platform, *, older_than: timedelta = timedelta(seconds=30)) \

@@ -1,0 +1,170 @@
+"""Action-challenge liveness on YuNet's five landmarks and the aligned face crop.
+
+What is measured (relative to the selfie taken at the same session):
+- head turn: the nose's offset from the eye midpoint along the eye line, over the eye distance;
+- open mouth: how far the mouth corners and the chin (bottom of the face box) drop below the
+  eye line, over the eye distance — an approximation: five landmarks have no lips or jaw;
+- blink: the share of dark pixels in the eye patches of the aligned 112×112 crop — another
+  approximation: five landmarks have no eyelids.
+Each frame must also show the selfie's person (embedding cosine) and must not be the same
+picture as the selfie or an earlier frame (identical bytes, or a re-encoded copy).
+This is NOT a certified presentation-attack detector: a warped still photo can pass it (the
+sandbox does exactly that). The `LivenessChecker` port is where a vendor SDK goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from opendeposit.identity.ports import (
+    Action,
+    Face,
+    FaceEngine,
+    FrameCheck,
+    LivenessResult,
+    ModelInfo,
+)
+
+EYE_CENTRES = ((38.29, 51.69), (73.53, 51.50))  # SFace's canonical landmark positions
+
+
+@dataclass(frozen=True)
+class Pose:
+    yaw: float  # + : nose towards the image's right
+    mouth: float  # mouth-corner drop below the eye line / eye distance
+    chin: float  # face-box bottom below the eye line / eye distance
+    eyes: float  # dark share of the eye patches
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    turn: float = 0.07
+    mouth: float = 0.10  # sum of the mouth and chin drops
+    blink: float = 0.70  # eye darkness ratio at most this
+    same_person: float = 0.45
+    motion: float = 1.0  # mean grey difference of 64×64 thumbnails: below, the same picture
+    max_other_yaw: float = 0.25  # a mouth or blink frame must not be a big turn
+
+
+def pose_of(face: Face, aligned: Any) -> Pose:
+    import numpy as np
+
+    lm = np.array(face.landmarks, dtype=np.float64)
+    e = lm[1] - lm[0]
+    d = float(np.linalg.norm(e)) or 1.0
+    u = e / d
+    n = np.array([-u[1], u[0]])
+    mid = (lm[0] + lm[1]) / 2
+    mouth = (lm[3] + lm[4]) / 2
+    x, y, w, h = face.box
+    bottom = np.array([x + w / 2, y + h])
+    return Pose(yaw=float((lm[2] - mid) @ u / d), mouth=float((mouth - mid) @ n / d),
+                chin=float((bottom - mid) @ n / d), eyes=eye_darkness(aligned))
+
+
+def eye_darkness(aligned: Any) -> float:
+    import cv2
+    import numpy as np
+
+    gray = cv2.cvtColor(aligned, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    skin = float(np.median(gray[60:100, 30:82])) or 1.0
+    shares = []
+    for cx, cy in EYE_CENTRES:
+        patch = gray[int(cy - 6):int(cy + 6), int(cx - 11):int(cx + 11)]
+        shares.append(float((patch < 0.6 * skin).mean()))
+    return sum(shares) / len(shares)
+
+
+def action_measure(action: Action, base: Pose, frame: Pose, *, mirrored: bool) -> float:
+    """How strongly `frame` shows `action` compared with the selfie (higher is stronger)."""
+    turn = (frame.yaw - base.yaw) * (-1.0 if mirrored else 1.0)
+    if action is Action.TURN_LEFT:  # the person's left: the nose moves to the image's right
+        return turn
+    if action is Action.TURN_RIGHT:
+        return -turn
+    if action is Action.OPEN_MOUTH:
+        return (frame.mouth - base.mouth) + (frame.chin - base.chin)
+    return 1.0 - frame.eyes / base.eyes if base.eyes > 0.02 else 0.0  # BLINK
+
+
+def action_passed(action: Action, base: Pose, frame: Pose, t: Thresholds, *,
+                  mirrored: bool) -> bool:
+    m = action_measure(action, base, frame, mirrored=mirrored)
+    if action in (Action.TURN_LEFT, Action.TURN_RIGHT):
+        return m >= t.turn
+    if abs(frame.yaw - base.yaw) > t.max_other_yaw:
+        return False
+    if action is Action.OPEN_MOUTH:
+        return m >= t.mouth
+    return m >= 1.0 - t.blink
+
+
+class ActionLiveness:
+    """The LivenessChecker port on a FaceEngine (see the module docstring for its limits)."""
+
+    model = ModelInfo("action-challenge yunet-landmarks", "1")
+
+    def __init__(self, engine: FaceEngine, thresholds: Thresholds | None = None) -> None:
+        self._engine = engine
+        self.t = thresholds or Thresholds()
+
+    def check(self, *, actions: list[Action], selfie: Any, selfie_face: Face,
+              frames: list[Any], frame_digests: list[str], mirrored: bool) -> LivenessResult:
+
+        if len(frames) != len(actions):
+            return LivenessResult(False, "LIVENESS_FRAMES_COUNT")
+        if len(set(frame_digests)) != len(frame_digests):
+            return LivenessResult(False, "LIVENESS_FRAMES_REUSED")
+        base_crop = self._engine.aligned(selfie, selfie_face)
+        base = pose_of(selfie_face, base_crop)
+        base_vec = self._engine.embed(base_crop)
+        checks: list[FrameCheck] = []
+        seen = [thumbnail(selfie)]
+        for i, (action, frame) in enumerate(zip(actions, frames, strict=True)):
+            check, thumb = self._frame(i, action, frame, base, base_vec, seen, mirrored)
+            checks.append(check)
+            if check.problem:
+                return LivenessResult(False, check.problem, checks, self.model)
+            seen.append(thumb)
+        return LivenessResult(True, None, checks, self.model)
+
+    def _frame(self, i: int, action: Action, frame: Any, base: Pose, base_vec: Any,
+               seen: list[Any], mirrored: bool) -> tuple[FrameCheck, Any]:
+        import numpy as np
+
+        thumb = thumbnail(frame)
+        if min(float(np.abs(thumb - t).mean()) for t in seen) < self.t.motion:
+            return FrameCheck(i, action.value, False, 0.0, 0.0, "LIVENESS_NO_MOTION"), thumb
+        faces = significant(self._engine.detect(frame))
+        if len(faces) != 1:
+            code = "FACE_NOT_FOUND" if not faces else "FACE_MULTIPLE"
+            return FrameCheck(i, action.value, False, 0.0, 0.0, code), None
+        crop = self._engine.aligned(frame, faces[0])
+        same = float((self._engine.embed(crop) * base_vec).sum())
+        pose = pose_of(faces[0], crop)
+        measure = action_measure(action, base, pose, mirrored=mirrored)
+        problem = None
+        if same < self.t.same_person:
+            problem = "LIVENESS_DIFFERENT_PERSON"
+        elif not action_passed(action, base, pose, self.t, mirrored=mirrored):
+            problem = "LIVENESS_ACTION_NOT_SEEN"
+        return FrameCheck(i, action.value, problem is None, round(measure, 4), round(same, 4),
+                          problem), thumb
+
+
+def thumbnail(image: Any) -> Any:
+    """64×64 grey: a re-encoded or resized copy of a picture stays within ~0.5 of it."""
+    import cv2
+    import numpy as np
+
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    return cv2.resize(gray, (64, 64), interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def significant(faces: list[Face], *, ratio: float = 0.25, min_score: float = 0.8) -> list[Face]:
+    """Faces that count: confident ones at least `ratio` of the largest face's area."""
+    if not faces:
+        return []
+    biggest = max(f.area for f in faces)
+    return [f for f in faces if f.area >= ratio * biggest and f.score >= min_score]

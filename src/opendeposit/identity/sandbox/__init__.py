@@ -1,0 +1,1 @@
+"""Sandbox identities: generated ID-card images, sample face photos and liveness frames."""
