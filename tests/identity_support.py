@@ -92,7 +92,7 @@ def sample_photos() -> dict[str, Path]:
     """The PyPI sample photos (downloaded once into SAMPLES), or skip when offline."""
     from opendeposit.identity.sandbox.samples import sample_photos as fetch
 
-    photos = fetch(SAMPLES)
+    photos = fetch(SAMPLES, ("face_recognition", "scikit-image"))
     if "obama" not in photos or "biden" not in photos:
         pytest.skip("sample face photos unavailable (no PyPI access and no cache at "
                     f"{SAMPLES})")

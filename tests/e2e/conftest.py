@@ -103,10 +103,12 @@ def shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     path = ARTIFACTS / f"{name}.png"
     page.evaluate("window.scrollTo(0, 0)")  # the fixed header at the top of the picture
     long_page = page.evaluate("document.documentElement.scrollHeight > window.innerHeight + 1")
+    # animations="disabled": a sheet still sliding in is shown where it ends up
     if long_page:
-        page.screenshot(path=str(path), full_page=True, style=FULL_PAGE_STYLE)
+        page.screenshot(path=str(path), full_page=True, style=FULL_PAGE_STYLE,
+                        animations="disabled")
     else:
-        page.screenshot(path=str(path))
+        page.screenshot(path=str(path), animations="disabled")
     return path
 
 
