@@ -22,6 +22,8 @@ PHONE_PER_DAY = 10
 DEVICE_PER_HOUR = 20
 IP_PER_HOUR = 60
 MAX_CODE_ATTEMPTS = 5
+# the SMS names the action it confirms (domain.md §5.4)
+SMS_ACTIONS = {"login": "登录", "bind_card": "绑定银行卡（开立电子账户）"}
 
 
 class SmsCodeInvalid(ValidationFailed):
@@ -64,7 +66,8 @@ async def request_code(p: Platform, *, phone: str, device_id: str, ip: str,
     now = clock.utcnow()
     async with p.db.transaction() as conn:
         last = (await conn.execute(select(func.max(sms_challenge.c.created_at)).where(
-            sms_challenge.c.phone_hash == phone_hash))).scalar()
+            sms_challenge.c.phone_hash == phone_hash, sms_challenge.c.purpose == purpose)
+        )).scalar()  # once a minute per purpose: logging in must not block binding a card
         day = await _count(conn, sms_challenge.c.phone_hash == phone_hash, now - timedelta(days=1))
         dev = await _count(conn, sms_challenge.c.device_id == device_id, now - timedelta(hours=1))
         by_ip = await _count(conn, sms_challenge.c.ip == ip, now - timedelta(hours=1))
@@ -77,9 +80,10 @@ async def request_code(p: Platform, *, phone: str, device_id: str, ip: str,
             device_id=device_id, ip=ip, attempts=0, created_at=now,
             expires_at=now + timedelta(seconds=p.settings.sms_code_ttl_seconds)))
     minutes = p.settings.sms_code_ttl_seconds // 60
+    action = SMS_ACTIONS.get(purpose, "身份验证")
     await p.sms.send(phone=phone, purpose=purpose, code=code,
-                     text=f"【{p.settings.bank_name}】您的登录验证码为{code}，{minutes}分钟内有效。"
-                          "请勿泄露给他人。")
+                     text=f"【{p.settings.bank_name}】您正在{action}，验证码{code}，{minutes}分钟内"
+                          "有效。请勿泄露给他人。")
 
 
 async def _count(conn, where, since) -> int:  # type: ignore[no-untyped-def]
