@@ -124,8 +124,10 @@ async def test_bad_purchases_have_stable_codes_and_write_nothing(platform) -> No
                        pin="000001")
         assert (await _buy(client, headers, "CAPPED", "600.00", key="c1")).status_code == 201
         await _refused(platform, client, headers, "CAPPED", "500.00", "ABOVE_CUSTOMER_LIMIT")
-        for i in range(4):
+        for i in range(4):  # a right PIN (c1) reset the count: five wrong in a row lock
             await _buy(client, headers, "TD1Y", "100.00", key=f"w{i}", pin="000002")
+        await _refused(platform, client, headers, "TD1Y", "100.00", "PIN_LOCKED", status=423,
+                       pin="000002")
         await _refused(platform, client, headers, "TD1Y", "100.00", "PIN_LOCKED", status=423)
 
 

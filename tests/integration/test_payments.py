@@ -145,3 +145,16 @@ async def test_idempotent_replay_returns_the_first_answer_and_moves_money_once(p
         await payments.top_up(platform, customer_id=c.customer_id, amount=7_701, pin=PIN,
                               idempotency_key="same")
     assert info.value.code == "IDEMPOTENCY_KEY_REUSED" and info.value.http_status == 409
+
+
+async def test_a_right_pin_resets_the_count_of_wrong_tries_in_a_row(platform) -> None:
+    c = await open_customer(platform)
+    for round_ in range(2):  # 4 wrong, 1 right, 4 wrong: never 5 in a row, so never locked
+        for i in range(4):
+            with pytest.raises(PinWrong):
+                await payments.top_up(platform, customer_id=c.customer_id, amount=100,
+                                      pin="000001", idempotency_key=f"bad{round_}{i}")
+        ans = await payments.top_up(platform, customer_id=c.customer_id, amount=100, pin=PIN,
+                                    idempotency_key=f"good{round_}")
+        assert ans.status_code == 200
+    assert await demand_balance(platform, c) == 200

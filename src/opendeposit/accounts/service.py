@@ -165,7 +165,8 @@ def account_select(*extra: Any) -> Select[Any]:
     return (
         select(account, bound_card.c.id.label("card_id"), bound_card.c.card_enc,
                bound_card.c.bank_name, bound_card.c.card_last4, customer.c.name_enc,
-               customer.c.pin_hash, customer.c.pin_locked_at, *extra)
+               customer.c.pin_hash, customer.c.pin_locked_at, customer.c.pin_failed_attempts,
+               *extra)
         .join(bound_card, (bound_card.c.account_id == account.c.id)
               & (bound_card.c.status == "active"))
         .join(customer, customer.c.id == account.c.customer_id)
@@ -215,6 +216,12 @@ async def set_pin(p: Platform, *, customer_id: int, pin: str) -> None:
 class PinState:
     pin_hash: str | None
     locked: bool
+    failed_attempts: int = 0
+
+    @classmethod
+    def of(cls, row: Any) -> PinState:
+        """From a row carrying pin_hash, pin_locked_at and pin_failed_attempts."""
+        return cls(row.pin_hash, row.pin_locked_at is not None, int(row.pin_failed_attempts))
 
 
 async def verify_pin(p: Platform, *, customer_id: int, pin: str,
@@ -226,14 +233,17 @@ async def verify_pin(p: Platform, *, customer_id: int, pin: str,
     check_pin_format(pin)
     if known is None:
         async with p.db.read() as conn:
-            row = (await conn.execute(select(customer.c.pin_hash, customer.c.pin_locked_at)
-                                      .where(customer.c.id == customer_id))).one()
-        known = PinState(row.pin_hash, row.pin_locked_at is not None)
+            row = (await conn.execute(select(
+                customer.c.pin_hash, customer.c.pin_locked_at, customer.c.pin_failed_attempts
+            ).where(customer.c.id == customer_id))).one()
+        known = PinState.of(row)
     if known.pin_hash is None:
         raise PinNotSet()
     if known.locked:
         raise PinLocked()
     if await p.pins.verify(owner=str(customer_id), pin=pin, pin_hash=known.pin_hash):
+        if known.failed_attempts:  # the lock counts wrong tries in a row
+            await _reset_failures(p, customer_id=customer_id)
         return
     limit = p.settings.pin_max_attempts
     async with p.db.transaction() as conn:
@@ -251,7 +261,7 @@ async def verify_pin(p: Platform, *, customer_id: int, pin: str,
                    f"交易密码错误，还可尝试{left}次。", details={"attempts_left": left})
 
 
-async def reset_pin_success_counter(p: Platform, *, customer_id: int) -> None:
+async def _reset_failures(p: Platform, *, customer_id: int) -> None:
     async with p.db.transaction() as conn:
         await conn.execute(customer.update().where(
             customer.c.id == customer_id, customer.c.pin_failed_attempts > 0

@@ -129,7 +129,8 @@ async def _replay(p: Platform, customer_id: int, key: str, req_hash: str) -> Ans
 
 
 _CONTEXT = """
-SELECT cu.id AS customer_id, cu.pin_hash, cu.pin_locked_at, cu.region_code, cu.name_enc,
+SELECT cu.id AS customer_id, cu.pin_hash, cu.pin_locked_at, cu.pin_failed_attempts,
+       cu.region_code, cu.name_enc,
        a.id AS account_id, a.account_no, a.status AS account_status, a.ledger_code, a.chain,
        bd."current_date" AS business_date, r.state AS idem_state, dp.purchased AS held,
        (SELECT sum(q.remaining) FROM product_quota_shard q WHERE q.product_code = :code)
@@ -167,7 +168,7 @@ async def _context(p: Platform, *, customer_id: int, code: str, key: str) -> _Co
     if row is None:
         raise accounts.AccountNotFound()
     return _Context(
-        pin=accounts.PinState(row.pin_hash, row.pin_locked_at is not None),
+        pin=accounts.PinState.of(row),
         idem_state=row.idem_state, account=row if row.account_id is not None else None,
         product=products.product_of(row) if row.code is not None else None,
         business_date=row.business_date, region_code=row.region_code,

@@ -160,7 +160,7 @@ async def _context(p: Platform, *, customer_id: int, key: str) -> _Context:
     if row is None:
         raise accounts.AccountNotFound()
     return _Context(accounts.customer_account(p, row),
-                    accounts.PinState(row.pin_hash, row.pin_locked_at is not None),
+                    accounts.PinState.of(row),
                     int(row.balance), row.business_date, row.idem_state)
 
 
