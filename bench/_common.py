@@ -108,3 +108,49 @@ def pgbench_tpcb(clients: int, seconds: int, scale: int = 10) -> float:
                           "od_bench_pgbench"], capture_output=True, text=True, check=True).stdout
     psql('DROP DATABASE IF EXISTS "od_bench_pgbench" WITH (FORCE)')
     return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+
+_LUA = """
+tokens = {%s}
+counter = 0
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+request = function()
+  counter = counter + 1
+  local t = tokens[math.random(#tokens)]
+  local body = string.format('%s', counter, math.random(1000000000))
+  return wrk.format("POST", "%s",
+                    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. t},
+                    body)
+end
+"""
+
+
+def wrk_post_script(path: Path, *, url_path: str, tokens: list[str],
+                    body: dict[str, str]) -> Path:
+    """A wrk script POSTing `body` to `url_path` as a random customer, each request with its
+    own idempotency key."""
+    import json
+
+    fields = {**body, "idempotency_key": "KEY"}
+    template = json.dumps(fields, separators=(",", ":")).replace("KEY", "w%d-%d")
+    path.write_text(_LUA % (",".join(json.dumps(t) for t in tokens), template, url_path))
+    return path
+
+
+async def warm(port: int, *, url_path: str, tokens: list[str], body: dict[str, str],
+               expect: int) -> None:
+    """One request per customer, so each PIN's argon2 check happens before the measurement."""
+    import asyncio
+
+    import httpx
+
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+        sem = asyncio.Semaphore(4)
+
+        async def one(i: int, token: str) -> None:
+            async with sem:
+                r = await client.post(url_path, headers={"Authorization": f"Bearer {token}"},
+                                      json={**body, "idempotency_key": f"warm{i}"})
+                assert r.status_code == expect, r.text
+
+        await asyncio.gather(*(one(i, t) for i, t in enumerate(tokens)))

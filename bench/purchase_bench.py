@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import re
 import subprocess
 import tempfile
 from pathlib import Path
 
-from _common import machine, psql, recreate_db, served, wrk
+from _common import machine, psql, recreate_db, served, warm, wrk, wrk_post_script
 
 from opendeposit.money import format_amount
 
@@ -89,38 +88,6 @@ async def _products(p) -> None:  # type: ignore[no-untyped-def]
         await service.approve(p, code=code, staff_id=staff["checker"][0])
 
 
-LUA = """
-tokens = %s
-counter = 0
-math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
-request = function()
-  counter = counter + 1
-  local t = tokens[math.random(#tokens)]
-  local body = string.format(
-    '{"product_code":"%s","amount":"100.00","pin":"%s","idempotency_key":"p%%d-%%d"}',
-    counter, math.random(1000000000))
-  return wrk.format("POST", "/api/v1/deposits",
-                    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. t},
-                    body)
-end
-"""
-
-
-async def warm(tokens: list[str]) -> None:
-    """One purchase per customer, so each PIN's argon2 check happens before the measurement."""
-    import httpx
-
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", timeout=60) as client:
-        sem = asyncio.Semaphore(4)
-
-        async def one(i: int, t: str) -> None:
-            async with sem:
-                r = await client.post("/api/v1/deposits", headers={"Authorization": f"Bearer {t}"},
-                                      json={"product_code": "HOT", "amount": "100.00",
-                                            "pin": PIN, "idempotency_key": f"warm{i}"})
-                assert r.status_code == 201, r.text
-
-        await asyncio.gather(*(one(i, t) for i, t in enumerate(tokens)))
 
 
 def ceiling(seconds: int, clients: list[int]) -> dict[tuple[str, int], tuple[float, float, float]]:
@@ -154,16 +121,17 @@ def main() -> None:
     url = recreate_db(db)
     data_dir = Path(tempfile.mkdtemp(prefix="od-bench-"))
     tokens = asyncio.run(seed(url, data_dir, args.customers))
-    table = "{" + ",".join(json.dumps(t) for t in tokens) + "}"
-    hot, scarce = data_dir / "hot.lua", data_dir / "scarce.lua"
-    hot.write_text(LUA % (table, "HOT", PIN))
-    scarce.write_text(LUA % (table, "SCARCE", PIN))
+    hot, scarce = (wrk_post_script(data_dir / f"{code}.lua", url_path="/api/v1/deposits",
+                                   tokens=tokens, body={"product_code": code,
+                                                        "amount": "100.00", "pin": PIN})
+                   for code in ("HOT", "SCARCE"))
     env = {"DATABASE_URL": url, "OPENDEPOSIT_ENV": "sandbox", "OPENDEPOSIT_DATA_DIR":
            str(data_dir), "OPENDEPOSIT_TOKEN_TTL_MINUTES": "600",
            "OPENDEPOSIT_ESB_EMBEDDED_RELAY": "false", "OPENDEPOSIT_DB_POOL_SIZE": "16"}
     rows = []
     with served(env, PORT):
-        asyncio.run(warm(tokens))
+        asyncio.run(warm(PORT, url_path="/api/v1/deposits", tokens=tokens, expect=201,
+                         body={"product_code": "HOT", "amount": "100.00", "pin": PIN}))
         for c in args.clients:
             rows.append((c, wrk(f"http://127.0.0.1:{PORT}", hot, clients=c,
                                 seconds=args.seconds)))

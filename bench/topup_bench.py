@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import tempfile
 from pathlib import Path
 
-from _common import machine, pgbench_tpcb, psql, recreate_db, served, wrk
+from _common import machine, pgbench_tpcb, psql, recreate_db, served, warm, wrk, wrk_post_script
 
 PORT = 18765
 PIN = "135790"
@@ -53,38 +52,6 @@ async def seed(url: str, data_dir: Path, customers: int) -> list[str]:
     return tokens
 
 
-LUA = """
-tokens = %s
-counter = 0
-math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
-request = function()
-  counter = counter + 1
-  local t = tokens[math.random(#tokens)]
-  local body = string.format('{"amount":"1.00","pin":"%s","idempotency_key":"w%%d-%%d"}',
-                             counter, math.random(1000000000))
-  return wrk.format("POST", "/api/v1/account/top-up",
-                    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. t},
-                    body)
-end
-"""
-
-
-async def warm(tokens: list[str]) -> None:
-    """One top-up per customer, so each PIN's argon2 check happens before the measurement."""
-    import httpx
-
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as client:
-        sem = asyncio.Semaphore(4)
-
-        async def one(i: int, t: str) -> None:
-            async with sem:
-                r = await client.post("/api/v1/account/top-up",
-                                      headers={"Authorization": f"Bearer {t}"},
-                                      json={"amount": "1.00", "pin": PIN,
-                                            "idempotency_key": f"warm{i}"})
-                assert r.status_code == 200, r.text
-
-        await asyncio.gather(*(one(i, t) for i, t in enumerate(tokens)))
 
 
 def main() -> None:
@@ -96,14 +63,16 @@ def main() -> None:
     url = recreate_db("od_bench_topup")
     data_dir = Path(tempfile.mkdtemp(prefix="od-bench-"))
     tokens = asyncio.run(seed(url, data_dir, args.customers))
-    script = data_dir / "topup.lua"
-    script.write_text(LUA % ("{" + ",".join(json.dumps(t) for t in tokens) + "}", PIN))
+    body = {"amount": "1.00", "pin": PIN}
+    script = wrk_post_script(data_dir / "topup.lua", url_path="/api/v1/account/top-up",
+                             tokens=tokens, body=body)
     env = {"DATABASE_URL": url, "OPENDEPOSIT_ENV": "sandbox", "OPENDEPOSIT_DATA_DIR":
            str(data_dir), "OPENDEPOSIT_SANDBOX_CARD_NETWORK": "memory",
            "OPENDEPOSIT_TOKEN_TTL_MINUTES": "600", "OPENDEPOSIT_ESB_EMBEDDED_RELAY": "false"}
     rows = []
     with served(env, PORT):
-        asyncio.run(warm(tokens))
+        asyncio.run(warm(PORT, url_path="/api/v1/account/top-up", tokens=tokens, body=body,
+                         expect=200))
         for c in args.clients:
             result = wrk(f"http://127.0.0.1:{PORT}", script, clients=c, seconds=args.seconds)
             rows.append((c, result))

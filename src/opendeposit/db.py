@@ -8,7 +8,7 @@ so a transaction never fails half-way on a lock upgrade.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -100,16 +100,6 @@ def is_unique_violation(exc: IntegrityError) -> bool:
 def constraint_name_in(exc: IntegrityError, name: str) -> bool:
     return name.lower() in str(exc.orig).lower()
 
-
-def rows_to_dicts(rows: Sequence[Any]) -> list[dict[str, Any]]:
-    return [dict(r._mapping) for r in rows]
-
-
-def first_dict(row: Any) -> dict[str, Any] | None:
-    return None if row is None else dict(row._mapping)
-
-
-Params = Mapping[str, Any]
 
 # Surrogate keys: BIGINT on PostgreSQL, INTEGER (the rowid alias that autoincrements) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
