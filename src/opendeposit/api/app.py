@@ -15,6 +15,7 @@ from opendeposit.api import (
     admin,
     admin_esb,
     admin_onboarding,
+    admin_risk,
     analytics,
     customer,
     deposits,
@@ -22,6 +23,7 @@ from opendeposit.api import (
     onboarding,
     products,
     receipts,
+    risk,
     sandbox,
     verify,
 )
@@ -65,7 +67,7 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
     app.include_router(customer.router)
     for extra in (products.router, deposits.router, admin.router, receipts.router,
                   verify.router, admin_esb.router, analytics.router, onboarding.router,
-                  admin_onboarding.router):
+                  admin_onboarding.router, risk.router, admin_risk.router):
         app.include_router(extra)
     if settings.is_sandbox:
         app.include_router(sandbox.router)

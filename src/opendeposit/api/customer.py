@@ -23,6 +23,8 @@ from opendeposit.esign.api import receipt_numbers
 from opendeposit.ledger import service as ledger
 from opendeposit.money import format_amount, parse_amount
 from opendeposit.payments import service as payments
+from opendeposit.risk.devices import DeviceIds
+from opendeposit.risk.login import screen_login
 
 router = APIRouter(prefix="/api/v1", responses={422: ERROR_SCHEMA, 401: ERROR_SCHEMA})
 
@@ -35,12 +37,21 @@ async def send_sms_code(body: s.SmsCodeRequest, p: PlatformDep, request: Request
     return {"sent": True, "expires_in": p.settings.sms_code_ttl_seconds}
 
 
-@router.post("/auth/login", tags=["auth"])
-async def login(body: s.LoginRequest, p: PlatformDep) -> s.LoginResponse:
+@router.post("/auth/login", tags=["auth"], responses={403: ERROR_SCHEMA})
+async def login(body: s.LoginRequest, p: PlatformDep, request: Request) -> s.LoginResponse:
+    """SMS-code login. The risk rules judge the login (device, IP, history) before the token
+    is issued; `device_id` in the answer is the server-signed id to use from now on."""
+    now = clock.utcnow()
+    device = DeviceIds.from_vault(p.vault).recognise(body.device_id, now)
+
+    async def screen(customer_id: int) -> None:
+        await screen_login(db=p.db, vault=p.vault, customer_id=customer_id, device=device,
+                           ip=client_ip(request), now=now)
+
     token, customer_id = await auth.login(p, phone=body.phone, code=body.code,
-                                          device_id=body.device_id)
+                                          device_id=device.id, screen=screen)
     return s.LoginResponse(token=token, customer_id=customer_id,
-                           expires_in=p.settings.token_ttl_minutes * 60)
+                           expires_in=p.settings.token_ttl_minutes * 60, device_id=device.id)
 
 
 @router.get("/me", tags=["account"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,7 +24,8 @@ DEVICE_PER_HOUR = 20
 IP_PER_HOUR = 60
 MAX_CODE_ATTEMPTS = 5
 # the SMS names the action it confirms (domain.md §5.4)
-SMS_ACTIONS = {"login": "登录", "bind_card": "绑定银行卡（开立电子账户）"}
+SMS_ACTIONS = {"login": "登录", "bind_card": "绑定银行卡（开立电子账户）",
+               "card_change": "更换绑定银行卡", "step_up": "交易身份验证"}
 
 
 class SmsCodeInvalid(ValidationFailed):
@@ -50,6 +52,7 @@ class Principal:
     kind: str  # customer | staff
     id: int
     roles: frozenset[str]
+    device_id: str = ""  # the device the token was issued to (risk.devices verifies it)
 
 
 def _check_device(device_id: str) -> str:
@@ -110,12 +113,17 @@ async def check_code(p: Platform, *, phone: str, code: str, purpose: str = "logi
         raise SmsCodeInvalid()
 
 
-async def login(p: Platform, *, phone: str, code: str, device_id: str) -> tuple[str, int]:
+async def login(p: Platform, *, phone: str, code: str, device_id: str,
+                screen: Callable[[int], Awaitable[None]] | None = None) -> tuple[str, int]:
+    """`screen(customer_id)` runs before the token is issued (the risk check of a login) and
+    may refuse the login by raising."""
     phone = normalize_phone(phone)
     _check_device(device_id)
     await check_code(p, phone=phone, code=code)
     customer_id = await accounts.customer_by_phone(p, phone, create=True)
     assert customer_id is not None
+    if screen is not None:
+        await screen(customer_id)
     token = await issue_token(p, kind="customer", subject_id=customer_id, roles=(),
                               device_id=device_id)
     return token, customer_id
@@ -155,7 +163,8 @@ async def authenticate(p: Platform, token: str) -> Principal:
         _recent.pop(digest, None)
         raise Unauthorized()
     roles = frozenset(r for r in row.roles.split(",") if r)
-    principal = Principal(kind=row.subject_kind, id=row.subject_id, roles=roles)
+    principal = Principal(kind=row.subject_kind, id=row.subject_id, roles=roles,
+                          device_id=row.device_id)
     if len(_recent) >= _TOKEN_CACHE_MAX:
         _recent.clear()
     _recent[digest] = (principal, time.monotonic() + TOKEN_CACHE_SECONDS, expires)
