@@ -152,6 +152,13 @@ def device_after(d: DeviceHistory, e: Event, hz: Horizons) -> DeviceHistory:
     return DeviceHistory(d.first_seen_at or e.at, customers, count, events)
 
 
+def device_records(d: DeviceHistory, e: Event) -> bool:
+    """Whether the device's summary takes this event: logins, a new pairing, and every event
+    of a shared device. A device only one customer uses is counted in that customer's own
+    summary instead (the same numbers), which saves a write on most money moves."""
+    return e.kind is EventKind.LOGIN or not d.knows(e.customer_id) or d.customer_count > 1
+
+
 def ip_after(i: IpHistory, e: Event, hz: Horizons) -> IpHistory:
     since = e.at - hz.ip
     others = tuple((c, t) for c, t in i.customers if c != e.customer_id and t > since)

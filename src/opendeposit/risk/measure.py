@@ -23,6 +23,7 @@ from opendeposit.risk.history import (
     Snapshot,
     customer_after,
     device_after,
+    device_records,
     ip_after,
 )
 from opendeposit.risk.rules import CATALOGUE
@@ -84,7 +85,8 @@ def run(scenario: Scenario, rules: list[Rule],
             out.normal_moves += 1
             out.normal_move_step_ups += decision.action is Action.STEP_UP
         customers[e.customer_id] = customer_after(c, e, hz)
-        devices[e.device_id or ""] = device_after(d, e, hz)
+        if device_records(d, e):
+            devices[e.device_id or ""] = device_after(d, e, hz)
         if login and i is not None:
             ips[e.ip or ""] = ip_after(i, e, hz)
     return out

@@ -36,8 +36,12 @@ def _velocity(count: int, window: int, limit: int, **extra: Any) -> dict[str, An
 
 
 def velocity_device(f: Facts, r: Rule) -> dict[str, Any] | None:
+    """Across the customers of one device; a device only this customer uses is the same
+    count as VELOCITY_PHONE (and its money moves are kept in the customer's summary)."""
     d = f.before.device
     if d is None or f.event.device_id is None:
+        return None
+    if not any(c != f.event.customer_id for c, _ in d.customers) and d.customer_count <= 1:
         return None
     login = f.kind is EventKind.LOGIN
     since = _since(f, timedelta(minutes=r.t("window_minutes")))

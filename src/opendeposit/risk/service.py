@@ -18,13 +18,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit.accounts.holder import holder
 from opendeposit.db import Database
 from opendeposit.errors import Forbidden, OpenDepositError
-from opendeposit.risk import stepup
+from opendeposit.risk import stepup, writes
 from opendeposit.risk.domain import Action, Decision, Facts, Hit, Rule, horizons
 from opendeposit.risk.domain import evaluate as judge
 from opendeposit.risk.history import (
@@ -34,6 +34,7 @@ from opendeposit.risk.history import (
     Snapshot,
     customer_after,
     device_after,
+    device_records,
     dump_customer,
     dump_device,
     dump_ip,
@@ -45,7 +46,6 @@ from opendeposit.risk.history import (
 from opendeposit.risk.models import (
     risk_alert,
     risk_alert_action,
-    risk_decision,
     risk_device,
     risk_ip,
     risk_profile,
@@ -124,6 +124,17 @@ def forget_rules() -> None:
 
 # --------------------------------------------------------------------------- gather
 
+_P = risk_profile.c
+_HITS = select(func.count()).select_from(risk_watchlist).where(
+    risk_watchlist.c.active.is_(True), risk_watchlist.c.value_hash.in_(
+        [_P.phone_hash, _P.id_number_hash, _P.card_hash, bindparam("device_hash")]))
+_DEVICE = select(risk_device.c.history).where(risk_device.c.device_id == bindparam("device_id"))
+_GATHER = select(risk_profile, _HITS.scalar_subquery().label("hits"),
+                 _DEVICE.scalar_subquery().label("device_history")).where(
+    _P.customer_id == bindparam("customer_id"))
+_GATHER_LOCKED = _GATHER.with_for_update(of=risk_profile)
+_IP = select(risk_ip.c.history).where(risk_ip.c.ip == bindparam("ip"))
+
 
 @dataclass(frozen=True)
 class Gathered:
@@ -140,20 +151,12 @@ async def gather(conn: AsyncConnection, *, db: Database, vault: Vault, event: Ev
     """The facts of `event`: one keyed read (profile + device summary + watch-list hit count)
     locked for update on PostgreSQL, plus the IP summary for logins. `card_hash` is the card
     the event binds (a card change), checked against the lists and kept from now on."""
-    device_hash = vault.lookup_hash(event.device_id) if event.device_id else None
-    p = risk_profile.c
-    hits = select(func.count()).select_from(risk_watchlist).where(
-        risk_watchlist.c.active.is_(True), risk_watchlist.c.value_hash.in_(
-            [p.phone_hash, p.id_number_hash, p.card_hash, literal(device_hash or "-")]))
-    dev = select(risk_device.c.history).where(risk_device.c.device_id == (event.device_id or ""))
-    stmt = select(risk_profile, hits.scalar_subquery().label("hits"),
-                  dev.scalar_subquery().label("device_history")).where(
-        p.customer_id == event.customer_id)
-    if not db.is_sqlite:
-        stmt = stmt.with_for_update(of=risk_profile)
-    row = (await conn.execute(stmt)).first()
+    device_hash = vault.lookup_hash(event.device_id) if event.device_id else "-"
+    params = {"customer_id": event.customer_id, "device_id": event.device_id or "",
+              "device_hash": device_hash}
+    row = (await conn.execute(_GATHER if db.is_sqlite else _GATHER_LOCKED, params)).first()
     newly_opened = False
-    if row is None or row.account_id is None:
+    if row is None or row.account_id is None:  # before opening, or the first event after it
         found = await holder(conn, event.customer_id)
         history = load_customer(row.history) if row is not None else CustomerHistory()
         if found is not None and found.account_id is not None:
@@ -164,7 +167,7 @@ async def gather(conn: AsyncConnection, *, db: Database, vault: Vault, event: Ev
                   "id_number": found.id_number_hash if found else None,
                   "card": found.card_hash if found else None}
         account_id = found.account_id if found else None
-        device_history = (await conn.execute(dev)).scalar()
+        device_history = (await conn.execute(_DEVICE, params)).scalar()
     else:
         history = load_customer(row.history)
         hashes = {"phone": row.phone_hash, "id_number": row.id_number_hash,
@@ -177,11 +180,8 @@ async def gather(conn: AsyncConnection, *, db: Database, vault: Vault, event: Ev
         listed = await list_hits(conn, hashes | {"device": device_hash})
     ip_history = None
     if event.kind is EventKind.LOGIN and event.ip:
-        ip_history = load_ip((await conn.execute(select(risk_ip.c.history).where(
-            risk_ip.c.ip == event.ip))).scalar())
-    device = None
-    if event.device_id is not None:
-        device = load_device(device_history)
+        ip_history = load_ip((await conn.execute(_IP, {"ip": event.ip})).scalar())
+    device = load_device(device_history) if event.device_id is not None else None
     facts = Facts(event, Snapshot(history, device, ip_history), device_known, listed, balance)
     return Gathered(facts, row is not None, hashes, account_id, newly_opened)
 
@@ -219,20 +219,11 @@ async def evaluate(conn: AsyncConnection, *, db: Database, vault: Vault, event: 
 async def record(conn: AsyncConnection, *, db: Database, gathered: Gathered, decision: Decision,
                  rules: list[Rule], call: Call | None, passed: stepup.StepUp | None = None,
                  ) -> Outcome:
-    facts, event = gathered.facts, gathered.facts.event
+    event = gathered.facts.event
     now = event.at
-    await _write_summaries(conn, db, gathered, decision, rules)
-    step_up_id = None
-    if decision.action is Action.STEP_UP and call is not None:
-        step_up_id = stepup.new_id()
-    decision_id = int((await conn.execute(risk_decision.insert().values(
-        customer_id=event.customer_id, kind=event.kind.value, amount=event.amount,
-        action=decision.action.value, ruleset=decision.ruleset,
-        hits=json.dumps([_hit_doc(h) for h in decision.hits], ensure_ascii=False),
-        facts=json.dumps(_facts_doc(facts), ensure_ascii=False), device_id=event.device_id,
-        ip=event.ip, reference=event.reference[:64], step_up_id=step_up_id,
-        stepped_up=passed is not None, created_at=now).returning(risk_decision.c.id)
-    )).scalar_one())
+    step_up_id = stepup.new_id() if decision.action is Action.STEP_UP and call else None
+    decision_id = await writes.write(conn, db, _rows(gathered, decision, rules, step_up_id,
+                                                     passed is not None))
     step_up = None
     if step_up_id is not None and call is not None:
         asked = [h for h in decision.hits if h.action is Action.STEP_UP]
@@ -274,34 +265,35 @@ async def clear_alerts(conn: AsyncConnection, *, decision_id: int, now: datetime
             created_at=now))
 
 
-async def _write_summaries(conn: AsyncConnection, db: Database, g: Gathered,
-                           decision: Decision, rules: list[Rule]) -> None:
-    """The summaries after the event. A refused move (step-up, block) did not happen, so only
-    the device's count of attempts sees it."""
+def _rows(g: Gathered, decision: Decision, rules: list[Rule], step_up_id: str | None,
+          stepped_up: bool) -> writes.Rows:
+    """The rows one evaluation writes. A refused move (step-up, block) did not happen, so the
+    customer's summary does not count it; the device's row only when `device_records`."""
     event, before = g.facts.event, g.facts.before
     hz = horizons(rules)
     now = event.at
     went_ahead = decision.action not in (Action.STEP_UP, Action.BLOCK)
     history = customer_after(before.customer, event, hz) if went_ahead else before.customer
-    values: dict[str, Any] = dict(history=dump_customer(history), updated_at=now,
-                                  account_id=g.account_id, phone_hash=g.hashes["phone"],
-                                  id_number_hash=g.hashes["id_number"],
-                                  card_hash=g.hashes["card"])
-    await _upsert(conn, db, risk_profile, {"customer_id": event.customer_id}, values)
-    if event.device_id is not None and before.device is not None:
-        await _upsert(conn, db, risk_device, {"device_id": event.device_id},
-                      {"history": dump_device(device_after(before.device, event, hz)),
-                       "updated_at": now},
-                      {"issued_at": now, "first_ip": event.ip})
+    profile = {"customer_id": event.customer_id, "account_id": g.account_id,
+               "phone_hash": g.hashes["phone"], "id_number_hash": g.hashes["id_number"],
+               "card_hash": g.hashes["card"], "history": dump_customer(history),
+               "updated_at": now}
+    d, device = before.device, None
+    if event.device_id is not None and d is not None and device_records(d, event):
+        device = {"device_id": event.device_id, "issued_at": now, "first_ip": event.ip,
+                  "history": dump_device(device_after(d, event, hz)), "updated_at": now}
+    ip = None
     if before.ip is not None and event.ip:
-        await _upsert(conn, db, risk_ip, {"ip": event.ip},
-                      {"history": dump_ip(ip_after(before.ip, event, hz)), "updated_at": now})
-
-
-async def _upsert(conn: AsyncConnection, db: Database, table: Any, key: dict[str, Any],
-                  values: dict[str, Any], on_insert: dict[str, Any] | None = None) -> None:
-    stmt = db.insert(table).values(**key, **values, **(on_insert or {}))
-    await conn.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=values))
+        ip = {"ip": event.ip, "history": dump_ip(ip_after(before.ip, event, hz)),
+              "updated_at": now}
+    return writes.Rows(profile=profile, device=device, ip=ip, decision={
+        "customer_id": event.customer_id, "kind": event.kind.value, "amount": event.amount,
+        "action": decision.action.value, "ruleset": decision.ruleset,
+        "hits": json.dumps([_hit_doc(h) for h in decision.hits], ensure_ascii=False,
+                           default=str),
+        "facts": json.dumps(_facts_doc(g.facts), ensure_ascii=False),
+        "device_id": event.device_id, "ip": event.ip, "reference": event.reference[:64],
+        "step_up_id": step_up_id, "stepped_up": stepped_up, "created_at": now})
 
 
 def _hit_doc(h: Hit) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from opendeposit.risk.history import (
     Snapshot,
     customer_after,
     device_after,
+    device_records,
     ip_after,
 )
 from opendeposit.risk.rules import CATALOGUE, default_rules
@@ -63,9 +64,9 @@ class World:
     def apply(self, e: Event) -> None:
         hz = Horizons()
         self.customers[e.customer_id] = customer_after(self.customer(e.customer_id), e, hz)
-        if e.device_id:
-            self.devices[e.device_id] = device_after(
-                self.devices.get(e.device_id, DeviceHistory()), e, hz)
+        d = self.devices.get(e.device_id or "", DeviceHistory())
+        if e.device_id and device_records(d, e):
+            self.devices[e.device_id] = device_after(d, e, hz)
         if e.ip and e.kind is K.LOGIN:
             self.ips[e.ip] = ip_after(self.ips.get(e.ip, IpHistory()), e, hz)
 
