@@ -227,7 +227,7 @@ SPECS: tuple[RuleSpec, ...] = (
     RuleSpec("VELOCITY_DEVICE", "Too many logins or money moves from one device in a short time",
              "同一设备短时间内登录或交易过于频繁", LOGIN_AND_MONEY, Action.STEP_UP,
              (WINDOW_MIN, _t("max_moves", Unit.COUNT, 8, 1, 1000),
-              _t("max_logins", Unit.COUNT, 10, 1, 1000)), velocity_device, "velocity"),
+              _t("max_logins", Unit.COUNT, 10, 1, 1000)), velocity_device, "device_farm"),
     RuleSpec("VELOCITY_PHONE", "Too many logins or money moves by one customer (phone) in a "
              "short time", "同一客户（手机号）短时间内登录或交易过于频繁", LOGIN_AND_MONEY,
              Action.STEP_UP, (WINDOW_MIN, _t("max_moves", Unit.COUNT, 8, 1, 1000),
@@ -235,7 +235,8 @@ SPECS: tuple[RuleSpec, ...] = (
              "velocity"),
     RuleSpec("VELOCITY_IP", "Too many logins from one IP address in a short time",
              "同一IP地址短时间内登录过于频繁", frozenset({EventKind.LOGIN}), Action.ALERT,
-             (WINDOW_MIN, _t("max_logins", Unit.COUNT, 30, 1, 100000)), velocity_ip, "velocity"),
+             (WINDOW_MIN, _t("max_logins", Unit.COUNT, 30, 1, 100000)), velocity_ip,
+             "device_farm"),
     RuleSpec("RAPID_IN_OUT", "Rapid in-and-out (快进快出): most of the recent inflow leaves "
              "again, leaving almost no balance", "快进快出：资金转入后短时间内大部分转出，余额极少",
              frozenset({EventKind.WITHDRAW}), Action.HOLD,
@@ -292,7 +293,8 @@ SPECS: tuple[RuleSpec, ...] = (
     RuleSpec("FREQUENT_CARD_CHANGE", "Frequent changes of the bound card", "频繁更换绑定卡",
              frozenset({EventKind.CARD_CHANGE}), Action.ALERT,
              (_t("window_days", Unit.DAYS, 365, 1, 3650),
-              _t("max_changes", Unit.COUNT, 2, 1, 100)), frequent_card_change, "takeover"),
+              _t("max_changes", Unit.COUNT, 2, 1, 100)), frequent_card_change,
+             "new_card_large"),
 )
 CATALOGUE: dict[str, RuleSpec] = {s.code: s for s in SPECS}
 

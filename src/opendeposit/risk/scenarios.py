@@ -188,7 +188,7 @@ def _fraud(c: _Customer, pattern: str, days: int, farm: tuple[str, int, str]) ->
         c.device, start, c.ip = farm
         for d in range(r.randint(2, 4)):
             amount = _yuan(r, 3000, 30000)
-            at = START + timedelta(days=start + d * 2, hours=r.randint(1, 12))
+            at = START + timedelta(days=start + d * 2, hours=2, minutes=r.randint(0, 90))
             c.session(at, [(1, K.TOP_UP, amount), (90, K.WITHDRAW, amount)], pattern)
     elif pattern == "watchlist":
         c.session(_day(c, d0), [(1, K.TOP_UP, _yuan(r, 1000, 20000))], pattern)
