@@ -17,6 +17,7 @@ from opendeposit import clock
 from opendeposit.accounts import service as accounts
 from opendeposit.accounts.domain import AccountStatus, mask_id_number, mask_name
 from opendeposit.accounts.holder import holder
+from opendeposit.api import risk_schemas as rs
 from opendeposit.api.admin import require
 from opendeposit.api.deps import PlatformDep
 from opendeposit.api.errors import ERROR_SCHEMA
@@ -43,7 +44,7 @@ Before = Annotated[int | None, Query(ge=1, le=2**63 - 1)]
 # --------------------------------------------------------------------------- alerts, cases
 
 
-@router.get("/risk/alerts")
+@router.get("/risk/alerts", response_model=rs.AlertPage)
 async def list_alerts(
     who: RiskOfficer, p: PlatformDep,
     status: Annotated[Literal["open", "escalated", "dismissed", "blocked", "cleared"] | None,
@@ -59,7 +60,7 @@ async def list_alerts(
     return {"items": items, "next_before": items[-1]["id"] if len(items) == limit else None}
 
 
-@router.get("/risk/alerts/{alert_id}")
+@router.get("/risk/alerts/{alert_id}", response_model=rs.AlertDetail)
 async def get_alert(alert_id: int, who: RiskOfficer, p: PlatformDep) -> dict[str, Any]:
     """The alert with the whole decision (every hit, the facts looked at) and staff actions."""
     async with p.db.read() as conn:
@@ -71,7 +72,7 @@ class AlertDecisionIn(Strict):
     reason: StrictStr = Field(min_length=2, max_length=500)
 
 
-@router.post("/risk/alerts/{alert_id}/decision")
+@router.post("/risk/alerts/{alert_id}/decision", response_model=rs.AlertDetail)
 async def decide_alert(alert_id: int, body: AlertDecisionIn, who: RiskOfficer,
                        p: PlatformDep) -> dict[str, Any]:
     """Dismiss, escalate (into the customer's suspicious-transaction case) or block: the
@@ -91,7 +92,7 @@ async def decide_alert(alert_id: int, body: AlertDecisionIn, who: RiskOfficer,
     return view
 
 
-@router.get("/risk/cases")
+@router.get("/risk/cases", response_model=dict[str, list[rs.CaseView]])
 async def list_cases(who: RiskOfficer, p: PlatformDep,
                      status: Annotated[Literal["open", "blocked", "closed"] | None,
                                        Query()] = None,
@@ -100,13 +101,13 @@ async def list_cases(who: RiskOfficer, p: PlatformDep,
         return {"items": await cases.list_cases(conn, status=status, limit=limit)}
 
 
-@router.get("/risk/cases/{case_id}")
+@router.get("/risk/cases/{case_id}", response_model=rs.CaseDetail)
 async def get_case(case_id: int, who: RiskOfficer, p: PlatformDep) -> dict[str, Any]:
     async with p.db.read() as conn:
         return await cases.case_detail(conn, case_id)
 
 
-@router.get("/risk/decisions")
+@router.get("/risk/decisions", response_model=rs.DecisionPage)
 async def list_decisions(who: RiskOfficer, p: PlatformDep,
                          customer_id: Annotated[int, Query(ge=1, le=2**63 - 1)],
                          flagged: bool = False, limit: Limit = 50,
@@ -119,13 +120,13 @@ async def list_decisions(who: RiskOfficer, p: PlatformDep,
     return {"items": items, "next_before": items[-1]["id"] if len(items) == limit else None}
 
 
-@router.get("/risk/decisions/{decision_id}")
+@router.get("/risk/decisions/{decision_id}", response_model=rs.DecisionView)
 async def get_decision(decision_id: int, who: RiskOfficer, p: PlatformDep) -> dict[str, Any]:
     async with p.db.read() as conn:
         return await cases.decision_detail(conn, decision_id)
 
 
-@router.get("/risk/customers/{customer_id}")
+@router.get("/risk/customers/{customer_id}", response_model=rs.CustomerRisk)
 async def customer_risk(customer_id: int, who: RiskOfficer, p: PlatformDep) -> dict[str, Any]:
     """The customer's AML risk rating with its reasons and history, and their recent alerts."""
     async with p.db.read() as conn:
@@ -141,14 +142,14 @@ async def customer_risk(customer_id: int, who: RiskOfficer, p: PlatformDep) -> d
 # --------------------------------------------------------------------------- rules
 
 
-@router.get("/risk/rules")
+@router.get("/risk/rules", response_model=dict[str, list[rs.RuleView]])
 async def list_rules(who: RiskOfficer, p: PlatformDep) -> dict[str, Any]:
     """Every rule in force: code, version, action, thresholds (amounts as decimal strings)."""
     async with p.db.read() as conn:
         return {"items": await ruleset.rule_views(conn)}
 
 
-@router.get("/risk/rules/{code}")
+@router.get("/risk/rules/{code}", response_model=rs.RuleVersions)
 async def rule_versions(code: str, who: RiskOfficer, p: PlatformDep) -> dict[str, Any]:
     """All versions of one rule, newest first."""
     async with p.db.read() as conn:
@@ -164,7 +165,7 @@ class RuleIn(Strict):
     reason: StrictStr = Field(min_length=2, max_length=500)
 
 
-@router.put("/risk/rules/{code}")
+@router.put("/risk/rules/{code}", response_model=rs.RuleView)
 async def change_rule(code: str, body: RuleIn, who: RiskOfficer,
                       p: PlatformDep) -> dict[str, Any]:
     """A new version of the rule (versions are never edited); in force within seconds."""
@@ -203,10 +204,14 @@ async def _csv_body(request: Request) -> bytes:
     return data
 
 
-@router.post("/risk/lists/{list_name}", openapi_extra={"requestBody": {"content": {
+CSV_BODY = {"requestBody": {"content": {
     "text/csv": {"schema": {"type": "string"}},
     "multipart/form-data": {"schema": {"type": "object", "properties": {
-        "file": {"type": "string", "format": "binary"}}}}}}})
+        "file": {"type": "string", "format": "binary"}}}}}}}
+
+
+@router.post("/risk/lists/{list_name}", response_model=rs.ListImportResult,
+             openapi_extra=CSV_BODY)
 async def import_list(list_name: ListPath, who: RiskOfficer, p: PlatformDep, request: Request,
                       mode: Literal["add", "replace"] = "add") -> dict[str, Any]:
     """Import a watch list CSV (header `value[,reason][,source]`). Every line is checked
@@ -227,7 +232,7 @@ async def import_list(list_name: ListPath, who: RiskOfficer, p: PlatformDep, req
             "customers_hit": len(result.customers_hit)}
 
 
-@router.get("/risk/lists/{list_name}")
+@router.get("/risk/lists/{list_name}", response_model=rs.ListSummary)
 async def list_summary(list_name: ListPath, who: RiskOfficer, p: PlatformDep) -> dict[str, Any]:
     async with p.db.read() as conn:
         return await lists.summary(conn, lists.ListName(list_name))
@@ -239,7 +244,8 @@ CSV_COLUMNS = ["business_date", "customer_id", "name_masked", "id_number_masked"
                "total", "transaction_id", "amount", "kind"]
 
 
-@router.get("/reports/large-value", responses={200: {"content": {"text/csv": {}}}})
+@router.get("/reports/large-value", response_model=rs.LargeValueReport,
+            responses={200: {"content": {"text/csv": {}}}})
 async def large_value(who: ReportReader, p: PlatformDep, request: Request,
                       day: Annotated[date, Query(alias="date")]) -> Any:
     """Large-value transaction report of a business date (§6.2): one line per customer and

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, StrictStr
 
 from opendeposit import clock
 from opendeposit.accounts import reverify
+from opendeposit.api import risk_schemas as rs
 from opendeposit.api.deps import CustomerDep, PlatformDep, client_ip
 from opendeposit.api.errors import ERROR_SCHEMA
 from opendeposit.api.schemas import Pin, Strict
@@ -46,13 +47,14 @@ async def issue_device(p: PlatformDep) -> DeviceView:
 # --------------------------------------------------------------------------- step-up
 
 
-@router.get("/step-up/{step_up_id}", tags=["step-up"])
+@router.get("/step-up/{step_up_id}", tags=["step-up"], response_model=rs.StepUpView)
 async def step_up_status(step_up_id: str, who: CustomerDep, p: PlatformDep) -> dict[str, Any]:
     """The step-up's methods, status and expiry (404 for anyone else's)."""
     return await verify.view(p, customer_id=who.id, step_up_id=step_up_id)
 
 
-@router.get("/step-up/{step_up_id}/challenge", tags=["step-up"])
+@router.get("/step-up/{step_up_id}/challenge", tags=["step-up"],
+            response_model=rs.ChallengeView)
 async def step_up_challenge(step_up_id: str, who: CustomerDep,
                             p: PlatformDep) -> dict[str, Any]:
     """The face liveness challenge (the onboarding protocol): `{nonce, actions, expires_at,
@@ -60,7 +62,7 @@ async def step_up_challenge(step_up_id: str, who: CustomerDep,
     return await verify.challenge(p, customer_id=who.id, step_up_id=step_up_id)
 
 
-@router.post("/step-up/{step_up_id}/face", tags=["step-up"])
+@router.post("/step-up/{step_up_id}/face", tags=["step-up"], response_model=rs.StepUpView)
 async def step_up_face(
     step_up_id: str, who: CustomerDep, p: PlatformDep, request: Request,
     selfie: Annotated[UploadFile | None, File()] = None,
@@ -78,7 +80,8 @@ async def step_up_face(
         ip=client_ip(request))
 
 
-@router.post("/step-up/{step_up_id}/sms", status_code=202, tags=["step-up"])
+@router.post("/step-up/{step_up_id}/sms", status_code=202, tags=["step-up"],
+             response_model=rs.SmsSentView)
 async def step_up_sms(step_up_id: str, who: CustomerDep, p: PlatformDep,
                       request: Request) -> dict[str, Any]:
     """Sends a code to the account's phone (when the step-up allows SMS)."""
@@ -91,7 +94,8 @@ class CodeIn(Strict):
     code: StrictStr = Field(min_length=1, max_length=6, examples=["123456"])
 
 
-@router.post("/step-up/{step_up_id}/sms/confirm", tags=["step-up"])
+@router.post("/step-up/{step_up_id}/sms/confirm", tags=["step-up"],
+             response_model=rs.StepUpView)
 async def step_up_sms_confirm(step_up_id: str, body: CodeIn, who: CustomerDep,
                               p: PlatformDep) -> dict[str, Any]:
     return await verify.confirm_sms(p, customer_id=who.id, step_up_id=step_up_id,
@@ -106,7 +110,8 @@ class CardChangeIn(Strict):
     step_up_id: StepUpId | None = None
 
 
-@router.post("/account/bound-card", status_code=202, tags=["account"])
+@router.post("/account/bound-card", status_code=202, tags=["account"],
+             response_model=rs.CardChangeStarted)
 async def change_bound_card(body: CardChangeIn, who: CustomerDep, p: PlatformDep,
                             request: Request) -> dict[str, Any]:
     """Change the bound card (§1.5, §11.7): the new card's five elements, a face step-up
@@ -122,7 +127,8 @@ class CardConfirmIn(Strict):
     code: StrictStr = Field(min_length=1, max_length=6)
 
 
-@router.post("/account/bound-card/confirm", tags=["account"])
+@router.post("/account/bound-card/confirm", tags=["account"],
+             response_model=rs.CardChangeDone)
 async def confirm_bound_card(body: CardConfirmIn, who: CustomerDep, p: PlatformDep,
                              request: Request) -> dict[str, Any]:
     return await reverify.confirm_card_change(p, who=_who(p, who, request),
@@ -134,7 +140,7 @@ class PinResetIn(Strict):
     step_up_id: StepUpId | None = None
 
 
-@router.post("/account/pin/reset", tags=["account"])
+@router.post("/account/pin/reset", tags=["account"], response_model=rs.StatusView)
 async def reset_pin(body: PinResetIn, who: CustomerDep, p: PlatformDep,
                     request: Request) -> dict[str, Any]:
     """A new transaction PIN after a face step-up (also after a staff PIN unlock)."""
@@ -146,7 +152,7 @@ class ReactivateIn(Strict):
     step_up_id: StepUpId | None = None
 
 
-@router.post("/account/reactivate", tags=["account"])
+@router.post("/account/reactivate", tags=["account"], response_model=rs.StatusView)
 async def reactivate(body: ReactivateIn, who: CustomerDep, p: PlatformDep,
                      request: Request) -> dict[str, Any]:
     """§1.7: lift a suspension for inactivity (DORMANT_NEW_ACCOUNT / LONG_DORMANT) after a

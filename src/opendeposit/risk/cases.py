@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from opendeposit import clock
 from opendeposit.accounts.service import audit
 from opendeposit.errors import Conflict, NotFound
+from opendeposit.money import format_amount
 from opendeposit.risk import aml
 from opendeposit.risk.models import risk_alert, risk_alert_action, risk_case, risk_decision
 from opendeposit.risk.rules import CATALOGUE
@@ -51,6 +52,16 @@ class CaseNotFound(NotFound):
     message_zh = "案件不存在。"
 
 
+AMOUNT_KEYS = frozenset({"amount", "inflow", "outflow", "left", "turnover", "max_amount",
+                         "balance"})
+
+
+def shown(doc: dict[str, Any]) -> dict[str, Any]:
+    """Evidence and facts as the API shows them: amounts (int fen inside) as decimal strings."""
+    return {k: format_amount(v) if k in AMOUNT_KEYS and type(v) is int else v
+            for k, v in doc.items()}
+
+
 def _ts(t: datetime | None) -> str | None:
     return None if t is None else clock.as_utc(t).isoformat()
 
@@ -61,7 +72,7 @@ def alert_view(r: Any) -> dict[str, Any]:
             "rule": {"code": r.rule_code, "version": r.rule_version,
                      "description": spec.description if spec else r.rule_code,
                      "description_zh": spec.description_zh if spec else r.rule_code},
-            "action": r.action, "evidence": json.loads(r.evidence), "status": r.status,
+            "action": r.action, "evidence": shown(json.loads(r.evidence)), "status": r.status,
             "case_id": r.case_id, "created_at": _ts(r.created_at),
             "updated_at": _ts(r.updated_at)}
 
@@ -97,9 +108,10 @@ async def alert_detail(conn: AsyncConnection, alert_id: int) -> dict[str, Any]:
 
 
 def decision_view(r: Any) -> dict[str, Any]:
-    return {"id": r.id, "customer_id": r.customer_id, "kind": r.kind, "amount": r.amount,
-            "action": r.action, "ruleset": r.ruleset, "hits": json.loads(r.hits),
-            "facts": json.loads(r.facts), "device_id": r.device_id, "ip": r.ip,
+    hits = [h | {"evidence": shown(h["evidence"])} for h in json.loads(r.hits)]
+    return {"id": r.id, "customer_id": r.customer_id, "kind": r.kind,
+            "amount": format_amount(r.amount), "action": r.action, "ruleset": r.ruleset,
+            "hits": hits, "facts": shown(json.loads(r.facts)), "device_id": r.device_id, "ip": r.ip,
             "reference": r.reference, "step_up_id": r.step_up_id, "stepped_up": r.stepped_up,
             "at": _ts(r.created_at)}
 
