@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 from opendeposit.accounts import service as accounts
 from opendeposit.accounts.domain import AccountStatus, luhn_check_digit
 from opendeposit.accounts.models import bound_card, bound_card_change
+from opendeposit.payments import service as payments
 from opendeposit.risk.models import risk_alert, risk_decision, risk_step_up
 from opendeposit.risk.service import forget_rules
 from tests.helpers import PIN, api_client, bearer, funded_customer, open_customer
@@ -91,6 +92,15 @@ async def test_card_change_needs_zero_balance_face_and_sms(platform) -> None:
         r = await client.post("/api/v1/account/bound-card", headers=h, json={"card_number": card})
         assert r.status_code == 409 and r.json()["error"]["code"] == "ACCOUNT_BALANCE_NOT_ZERO"
         assert await _count(platform, risk_step_up) == 0
+    pending = await open_customer(platform, 3, failure_mode="timeout")
+    answer = await payments.top_up(platform, customer_id=pending.customer_id, amount=100,
+                                   pin=PIN, idempotency_key="stuck")
+    assert answer.status_code == 202  # the card network never answered: in flight
+    async with api_client(platform) as client:
+        r = await client.post("/api/v1/account/bound-card",
+                              headers=await bearer(platform, pending.customer_id),
+                              json={"card_number": await _new_card(platform, pending)})
+        assert r.status_code == 409 and r.json()["error"]["code"] == "ACCOUNT_MONEY_IN_FLIGHT"
     c = await open_customer(platform, 2)
     await register_face(platform, c, RED)
     h = await bearer(platform, c.customer_id)

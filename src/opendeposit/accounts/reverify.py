@@ -84,8 +84,7 @@ async def _ask_face(p: Platform, who: Who, operation: str, request_hash: str,
     return s.required()
 
 
-async def _card_facts(conn: AsyncConnection, p: Platform, h: Holder,
-                      card_hash: str) -> list[str]:
+async def _card_facts(conn: AsyncConnection, h: Holder, card_hash: str) -> list[str]:
     row = (await conn.execute(select(account.c.ledger_code).where(
         account.c.id == h.account_id))).one()
     money = await money_state(conn, h, row.ledger_code)
@@ -106,7 +105,7 @@ async def start_card_change(p: Platform, *, who: Who, card_number: str,
     card_hash = p.vault.lookup_hash(card)
     async with p.db.read() as conn:
         h = await _holder(conn, who.customer_id)
-        problems = await _card_facts(conn, p, h, card_hash)
+        problems = await _card_facts(conn, h, card_hash)
     rules.raise_first(problems, status=h.status, operation="card_change")
     phone = h.phone(p.vault)
     found = await p.cards.card_holder(card)
@@ -154,7 +153,7 @@ async def confirm_card_change(p: Platform, *, who: Who, change_id: int,
         raise id_errors.CardCodeInvalid() from None
     async with p.db.transaction() as conn:
         h = await _holder(conn, who.customer_id)
-        rules.raise_first(await _card_facts(conn, p, h, change.card_hash),
+        rules.raise_first(await _card_facts(conn, h, change.card_hash),
                           status=h.status, operation="card_change")
         outcome = await risk.evaluate(conn, db=p.db, vault=p.vault, card_hash=change.card_hash,
                                       event=Event(who.customer_id, EventKind.CARD_CHANGE, now,

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import Field, StrictBool, StrictStr
+from sqlalchemy.exc import IntegrityError
 
 from opendeposit import clock
 from opendeposit.accounts import service as accounts
@@ -169,12 +170,15 @@ class RuleIn(Strict):
 async def change_rule(code: str, body: RuleIn, who: RiskOfficer,
                       p: PlatformDep) -> dict[str, Any]:
     """A new version of the rule (versions are never edited); in force within seconds."""
-    async with p.db.transaction() as conn:
-        view = await ruleset.change(conn, code=code,
-                                    action=Action(body.action) if body.action else None,
-                                    thresholds=body.thresholds, enabled=body.enabled,
-                                    reason=body.reason, actor=f"staff:{who.id}",
-                                    now=clock.utcnow())
+    try:
+        async with p.db.transaction() as conn:
+            view = await ruleset.change(conn, code=code,
+                                        action=Action(body.action) if body.action else None,
+                                        thresholds=body.thresholds, enabled=body.enabled,
+                                        reason=body.reason, actor=f"staff:{who.id}",
+                                        now=clock.utcnow())
+    except IntegrityError as exc:  # two changes of one rule at once: one wins
+        raise ruleset.RuleChangedMeanwhile() from exc
     forget_rules()  # again after the commit: nobody cached the old version meanwhile
     return view
 

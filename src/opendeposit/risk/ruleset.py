@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit import clock
 from opendeposit.accounts.service import audit
-from opendeposit.errors import InvalidAmount, NotFound
+from opendeposit.errors import Conflict, InvalidAmount, NotFound
 from opendeposit.money import format_amount, parse_amount
 from opendeposit.risk.domain import Action, Rule, RuleInvalid, RuleSpec, Unit, next_version
 from opendeposit.risk.models import risk_rule_version
@@ -26,6 +26,12 @@ class RuleNotFound(NotFound):
     code = "RISK_RULE_NOT_FOUND"
     message_en = "No such risk rule."
     message_zh = "风险规则不存在。"
+
+
+class RuleChangedMeanwhile(Conflict):
+    code = "RISK_RULE_CHANGED_MEANWHILE"
+    message_en = "Someone else changed this rule at the same moment; reload and try again."
+    message_zh = "该规则刚被他人修改，请刷新后重试。"
 
 
 def _shown(unit: Unit, value: int) -> int | str:
