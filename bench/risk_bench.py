@@ -56,6 +56,7 @@ async def _one(p, cid: int, kind: EventKind, amount: int, at, device: str,  # ty
     async with p.db.transaction() as conn:
         if with_risk:
             await risk.evaluate(conn, db=p.db, vault=p.vault, balance=10**8,
+                                call=risk.Call(kind.value, f"bench:{cid}:{amount}"),
                                 event=Event(cid, kind, at, amount, device, "10.1.2.3"))
         # both write (a purchase commits a write anyway): the difference is the rules' work
         await conn.execute(text("UPDATE business_day SET updated_at = updated_at"))

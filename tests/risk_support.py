@@ -93,6 +93,7 @@ async def judge(p: Platform, customer_id: int, kind: EventKind, amount: int = 0,
                 call: risk.Call | None = None, passed: Any = None,
                 balance: int | None = None) -> risk.Outcome:
     """One event through evaluate-and-record, in its own transaction (as phase 2 will)."""
+    call = call or risk.Call(kind.value, f"{kind.value}:{amount}")
     async with p.db.transaction() as conn:
         return await risk.evaluate(conn, db=p.db, vault=p.vault, call=call, passed=passed,
                                    balance=balance, event=Event(

@@ -180,3 +180,31 @@ async def test_reactivation_lifts_only_a_dormancy_suspension(platform) -> None:
         top_up = await client.post("/api/v1/account/top-up", headers=h, json={
             "amount": "1.00", "pin": PIN, "idempotency_key": "after-block"})
         assert top_up.status_code == 422  # still suspended: staff decide
+
+
+async def test_dormancy_candidates_for_eod(platform) -> None:
+    from datetime import date, timedelta
+
+    from opendeposit import clock
+    from opendeposit.risk.dormancy import dormancy_changes
+    from opendeposit.risk.history import EventKind
+    from tests.risk_support import judge
+
+    unused = await open_customer(platform, 1)
+    used = await open_customer(platform, 2)
+    recent = await open_customer(platform, 3)
+    await judge(platform, used.customer_id, EventKind.TOP_UP, 100,
+                at=clock.utcnow() - timedelta(days=400))
+    await judge(platform, recent.customer_id, EventKind.TOP_UP, 100)
+    async with platform.db.transaction() as conn:
+        await conn.execute(text("UPDATE account SET opened_on = :d"), {"d": date(2024, 1, 2)})
+    async with platform.db.read() as conn:
+        today = clock.beijing_today()
+        changes = await dormancy_changes(conn, today=today)
+    got = {c.customer_id: (c.change.status.value, c.change.reason) for c in changes}
+    assert got == {unused.customer_id: ("dormant", "LONG_DORMANT"),
+                   used.customer_id: ("dormant", "LONG_DORMANT")}
+    async with platform.db.read() as conn:
+        six_months = await dormancy_changes(conn, today=date(2024, 7, 2))
+    assert [(c.customer_id, c.change.reason) for c in six_months] == [
+        (unused.customer_id, "DORMANT_NEW_ACCOUNT")]

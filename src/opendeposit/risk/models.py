@@ -50,10 +50,12 @@ risk_profile = Table(
     Column("id_number_hash", String(64), nullable=True),
     Column("card_hash", String(64), nullable=True),
     Column("history", Text, nullable=False),
+    Column("last_move_on", Date, nullable=True),  # Beijing date of the last customer move
     Column("rating", String(8), nullable=True),
     Column("rating_reasons", Text, nullable=True),
     Column("rated_at", DateTime(timezone=True), nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_risk_profile_last_move", "last_move_on"),
 )
 
 # The device registry: every server-issued device id seen with a customer.

@@ -25,9 +25,10 @@ from opendeposit.accounts.holder import holder
 from opendeposit.db import Database
 from opendeposit.errors import Forbidden, OpenDepositError
 from opendeposit.risk import stepup, writes
-from opendeposit.risk.domain import Action, Decision, Facts, Hit, Rule, horizons
+from opendeposit.risk.domain import BEIJING, Action, Decision, Facts, Hit, Rule, horizons
 from opendeposit.risk.domain import evaluate as judge
 from opendeposit.risk.history import (
+    MONEY,
     CustomerHistory,
     Event,
     EventKind,
@@ -99,27 +100,27 @@ class Outcome:
 
 # --------------------------------------------------------------------------- rules in force
 
-_rules_cache: tuple[float, list[Rule]] | None = None
+_rules_cache: dict[str, tuple[float, list[Rule]]] = {}  # per database
 
 
 async def rules_in_force(conn: AsyncConnection) -> list[Rule]:
     """The newest version of every rule (stored versions over the built-in version 1), kept
     for a few seconds per process: a rule change reaches other processes within that time."""
-    global _rules_cache
-    if _rules_cache is not None and _rules_cache[0] > time.monotonic():
-        return _rules_cache[1]
+    key = str(conn.engine.url)
+    hit = _rules_cache.get(key)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
     rows = (await conn.execute(select(risk_rule_version).order_by(
         risk_rule_version.c.code, risk_rule_version.c.version))).all()
     newest = {r.code: Rule(r.code, r.version, Action(r.action), json.loads(r.thresholds),
                            r.enabled) for r in rows}  # ordered: the last version wins
     rules = [newest.get(d.code, d) for d in default_rules()]
-    _rules_cache = (time.monotonic() + RULE_CACHE_SECONDS, rules)
+    _rules_cache[key] = (time.monotonic() + RULE_CACHE_SECONDS, rules)
     return rules
 
 
 def forget_rules() -> None:
-    global _rules_cache
-    _rules_cache = None
+    _rules_cache.clear()
 
 
 # --------------------------------------------------------------------------- gather
@@ -207,7 +208,10 @@ async def evaluate(conn: AsyncConnection, *, db: Database, vault: Vault, event: 
     """Gather, judge and record one event in the caller's transaction.
 
     `passed` is the step-up this call consumed (`stepup.consume`): it satisfies a `step_up`
-    decision, and the alerts that asked for it are cleared instead of raised again."""
+    decision, and the alerts that asked for it are cleared instead of raised again. A money
+    event needs its `call`, so that a step-up can be issued for exactly that call."""
+    if event.kind in MONEY and call is None:
+        raise ValueError("a money event is evaluated with its call (operation, request hash)")
     rules = await rules_in_force(conn)
     g = await gather(conn, db=db, vault=vault, event=event, device_known=device_known,
                      balance=balance, card_hash=card_hash)
@@ -277,7 +281,8 @@ def _rows(g: Gathered, decision: Decision, rules: list[Rule], step_up_id: str | 
     profile = {"customer_id": event.customer_id, "account_id": g.account_id,
                "phone_hash": g.hashes["phone"], "id_number_hash": g.hashes["id_number"],
                "card_hash": g.hashes["card"], "history": dump_customer(history),
-               "updated_at": now}
+               "last_move_on": history.last_move_at.astimezone(BEIJING).date()
+               if history.last_move_at else None, "updated_at": now}
     d, device = before.device, None
     if event.device_id is not None and d is not None and device_records(d, event):
         device = {"device_id": event.device_id, "issued_at": now, "first_ip": event.ip,

@@ -20,7 +20,7 @@ from opendeposit.db import Database
 from opendeposit.risk.models import risk_decision, risk_device, risk_ip, risk_profile
 
 PROFILE = ("customer_id", "account_id", "phone_hash", "id_number_hash", "card_hash", "history",
-           "updated_at")
+           "last_move_on", "updated_at")
 DEVICE = ("device_id", "issued_at", "first_ip", "history", "updated_at")
 IP = ("ip", "history", "updated_at")
 DECISION = ("customer_id", "kind", "amount", "action", "ruleset", "hits", "facts", "device_id",

@@ -109,12 +109,16 @@ def upgrade() -> None:
     sa.Column('id_number_hash', sa.String(length=64), nullable=True),
     sa.Column('card_hash', sa.String(length=64), nullable=True),
     sa.Column('history', sa.Text(), nullable=False),
+    sa.Column('last_move_on', sa.Date(), nullable=True),
     sa.Column('rating', sa.String(length=8), nullable=True),
     sa.Column('rating_reasons', sa.Text(), nullable=True),
     sa.Column('rated_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('customer_id', name=op.f('pk_risk_profile'))
     )
+    with op.batch_alter_table('risk_profile', schema=None) as batch_op:
+        batch_op.create_index('ix_risk_profile_last_move', ['last_move_on'], unique=False)
+
     op.create_table('risk_rating',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('customer_id', sa.BigInteger(), nullable=False),
@@ -288,6 +292,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_risk_rating_customer')
 
     op.drop_table('risk_rating')
+    with op.batch_alter_table('risk_profile', schema=None) as batch_op:
+        batch_op.drop_index('ix_risk_profile_last_move')
+
     op.drop_table('risk_profile')
     op.drop_table('risk_list_import')
     op.drop_table('risk_large_value_run')
