@@ -13,7 +13,9 @@ from opendeposit.payments.adapters.http import HttpCardNetwork
 from opendeposit.payments.adapters.memory import MemoryCardNetwork
 from opendeposit.payments.adapters.sandbox import SandboxCardNetwork
 from opendeposit.platform import Platform
+from opendeposit.ratelimit import RateLimiter, parse_limits
 from opendeposit.security import KeyRing, PinHasher, Vault
+from opendeposit.sharedstate import build_shared_state
 
 
 def build_platform(settings: Settings, *, db: Database | None = None) -> Platform:
@@ -39,5 +41,7 @@ def build_platform(settings: Settings, *, db: Database | None = None) -> Platfor
     identity = build_identity(settings, db, data_key=keys.data_key, lookup_key=keys.lookup_key)
     if settings.is_sandbox:
         sandbox["citizens"] = identity.registry
+    shared = build_shared_state(settings.redis_url)
     return Platform(settings=settings, db=db, vault=Vault(keys), pins=PinHasher(), cards=cards,
-                    sms=sms, sandbox=sandbox, bus=bus, esign=esign, identity=identity)
+                    sms=sms, sandbox=sandbox, bus=bus, esign=esign, identity=identity,
+                    shared=shared, limiter=RateLimiter(shared, parse_limits(settings.rate_limits)))
