@@ -21,6 +21,7 @@ from opendeposit.api import (
     deposits,
     errors,
     onboarding,
+    openapi_doc,
     products,
     receipts,
     sandbox,
@@ -76,6 +77,7 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
         app.include_router(sandbox.router)
     _mount_web(app)
     _operations(app)
+    openapi_doc.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:  # explicit: no wildcard, bearer tokens (no cookies), our headers only
