@@ -32,3 +32,4 @@ class Platform:
     identity: IdentityKit = None  # type: ignore[assignment]  # e-KYC ports (lazy models)
     shared: SharedState | None = None  # counters and revocations seen by every worker
     limiter: RateLimiter | None = None  # rate limits on public endpoints (ratelimit.py)
+    token_cache: dict[str, Any] = field(default_factory=dict)  # auth: recently checked tokens

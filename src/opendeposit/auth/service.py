@@ -171,7 +171,6 @@ class _Cached:
 
 
 _TOKEN_CACHE_MAX = 50_000
-_recent: dict[str, _Cached] = {}
 _BY_DIGEST = select(auth_token).where(auth_token.c.token_hash == bindparam("digest"))
 
 
@@ -182,14 +181,15 @@ class SessionEnded(Unauthorized):
 async def authenticate(p: Platform, token: str) -> Principal:
     digest = token_digest(token)
     now = clock.utcnow()
-    hit = _recent.get(digest)
+    recent: dict[str, _Cached] = p.token_cache
+    hit = recent.get(digest)
     if hit is not None and await _cache_usable(p, digest, hit, now):
         hit.last_seen = now
         if now - hit.touched >= policy_for(p.settings, hit.principal.kind).touch:
             await _touch(p, digest, now)
             hit.touched = now
         return hit.principal
-    _recent.pop(digest, None)
+    recent.pop(digest, None)
     async with p.db.read() as conn:
         row = (await conn.execute(_BY_DIGEST, {"digest": digest})).first()
     if row is None:
@@ -209,9 +209,9 @@ async def authenticate(p: Platform, token: str) -> Principal:
     principal = Principal(kind=row.subject_kind, id=row.subject_id, roles=roles)
     cache_seconds = p.settings.token_cache_seconds
     if cache_seconds > 0:
-        if len(_recent) >= _TOKEN_CACHE_MAX:
-            _recent.clear()
-        _recent[digest] = _Cached(principal, time.monotonic() + cache_seconds, expires,
+        if len(recent) >= _TOKEN_CACHE_MAX:
+            recent.clear()
+        recent[digest] = _Cached(principal, time.monotonic() + cache_seconds, expires,
                                   last_seen=now, touched=seen)
     return principal
 
@@ -265,7 +265,7 @@ async def _revoke_digests(p: Platform, digests: list[str], *, reason_ttl: timede
             auth_token.c.token_hash.in_(digests), auth_token.c.revoked_at.is_(None)
         ).values(revoked_at=clock.utcnow()))
     for digest in digests:  # after the commit: a lookup now sees the revocation
-        _recent.pop(digest, None)
+        p.token_cache.pop(digest, None)
         if p.shared is not None and p.shared.shared:
             # while Redis is away, caches elsewhere fall back to the database
             with contextlib.suppress(ConnectionError):
