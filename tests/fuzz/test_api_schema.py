@@ -13,7 +13,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 
-
 def _schema() -> schemathesis.schemas.BaseSchema:
     """The schema as the app documents it (no server needed to build it)."""
     from opendeposit.api.app import create_app
