@@ -61,9 +61,10 @@ def configure(*, role: str, fmt: str = "json", level: str = "INFO",
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers, logger.propagate = [], True
+    logging.getLogger("uvicorn.access").disabled = True  # api.middleware writes the access line
 
 
 def get_logger(name: str) -> Any:
