@@ -21,7 +21,8 @@ from opendeposit.sharedstate import build_shared_state
 def build_platform(settings: Settings, *, db: Database | None = None) -> Platform:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = db or Database(settings.effective_database_url, pool_size=settings.db_pool_size)
-    keys = KeyRing.load_or_create(settings.data_dir / "keys")
+    keys = KeyRing.load_or_create(settings.key_dir)
+    vault = Vault(keys)
     sandbox: dict[str, object] = {}
     if settings.is_sandbox:
         cards = SandboxCardNetwork(db)
@@ -33,15 +34,20 @@ def build_platform(settings: Settings, *, db: Database | None = None) -> Platfor
         if not settings.card_network_url or not settings.sms_gateway_url:
             raise SystemExit("production needs OPENDEPOSIT_CARD_NETWORK_URL and "
                              "OPENDEPOSIT_SMS_GATEWAY_URL")
-        cards = HttpCardNetwork(settings.card_network_url, secret=keys.lookup_key)  # type: ignore[assignment]
-        sms = HttpSmsGateway(settings.sms_gateway_url)  # type: ignore[assignment]
+        cards = HttpCardNetwork(settings.card_network_url,  # type: ignore[assignment]
+                                secret=keys.party_secret("card_network", create=False))
+        sms = HttpSmsGateway(settings.sms_gateway_url,  # type: ignore[assignment]
+                             secret=keys.party_secret("sms_gateway", create=False))
     esign = Esign(settings, db)
     bus = build_bus(settings, db)
     bus.registry.consume(RECEIPT_ISSUE, esign.consume)
-    identity = build_identity(settings, db, data_key=keys.data_key, lookup_key=keys.lookup_key)
+    identity = build_identity(
+        settings, db, data_key=vault.cipher,
+        registry_secret=b"" if settings.is_sandbox else keys.party_secret("citizen_registry",
+                                                                          create=False))
     if settings.is_sandbox:
         sandbox["citizens"] = identity.registry
     shared = build_shared_state(settings.redis_url)
-    return Platform(settings=settings, db=db, vault=Vault(keys), pins=PinHasher(), cards=cards,
+    return Platform(settings=settings, db=db, vault=vault, pins=PinHasher(), cards=cards,
                     sms=sms, sandbox=sandbox, bus=bus, esign=esign, identity=identity,
                     shared=shared, limiter=RateLimiter(shared, parse_limits(settings.rate_limits)))
