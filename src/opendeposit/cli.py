@@ -89,7 +89,8 @@ def _serve(settings, host: str, port: int, workers: int = 1) -> None:  # type: i
 
 
 @main.command()
-@click.argument("role", default="api", type=click.Choice(["api", "relay", "esign", "all"]))
+@click.argument("role", default="api",
+                type=click.Choice(["api", "relay", "esign", "all", "eod-timer"]))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
@@ -103,13 +104,16 @@ def serve(role: str, host: str, port: int, workers: int, esign_workers: int,
     """Run one role against the configured database: `api`; `relay` (publishes the outbox:
     to RabbitMQ, or with the memory transport straight to in-process consumers such as the
     signature platform; also reconciles open card orders); `esign` (the signature platform
-    consuming from RabbitMQ). `serve all` runs the whole set."""
+    consuming from RabbitMQ). `serve all` runs the whole set; `serve eod-timer --eod-at HH:MM`
+    only runs end of day daily (where no systemd timer does, as in compose.yaml)."""
     settings = _settings()
-    if role in ("api", "all"):
-        from opendeposit.ops.commands import serve_all, serve_api
+    if role in ("api", "all", "eod-timer"):
+        from opendeposit.ops.commands import serve_all, serve_api, serve_eod_timer
 
         if role == "api":
             serve_api(settings, host=host, port=port, workers=workers)
+        elif role == "eod-timer":
+            serve_eod_timer(settings, eod_at=eod_at or "23:30")
         else:
             serve_all(settings, host=host, port=port, workers=workers,
                       esign_workers=esign_workers, eod_at=eod_at)

@@ -36,7 +36,7 @@ def current_trace_id() -> str | None:
 def traced(trace_id: str | None, **extra: object) -> Iterator[str]:
     """Handle one request or message under `trace_id` (a fresh one when missing or invalid):
     log lines and outbox rows written inside carry it."""
-    value = trace_id if valid_request_id(trace_id) else new_request_id()
+    value = trace_id if trace_id is not None and valid_request_id(trace_id) else new_request_id()
     token = _trace_id.set(value)
     bound = structlog.contextvars.bind_contextvars(request_id=value, trace_id=value, **extra)
     try:

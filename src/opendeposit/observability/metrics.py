@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,10 @@ class ProcessMetrics:
 @functools.cache
 def process_metrics() -> ProcessMetrics:
     """Created on first use, after the CLI chose the multiprocess directory (if any)."""
-    from prometheus_client import Counter, Histogram
+    from prometheus_client import Counter, Histogram, values
+
+    if os.environ.get(MULTIPROC_ENV):  # files named by host and pid: containers may share pids
+        values.ValueClass = values.MultiProcessValue(_process_id)  # type: ignore[misc]
 
     return ProcessMetrics(
         http_requests=Counter("opendeposit_http_requests", "HTTP requests answered",
@@ -47,6 +51,10 @@ def process_metrics() -> ProcessMetrics:
         rate_limited=Counter("opendeposit_rate_limited", "Requests refused by a rate limit",
                              ("limit",)),
     )
+
+
+def _process_id() -> str:
+    return f"{socket.gethostname().replace('_', '-')}-{os.getpid()}"
 
 
 def prepare_multiprocess_dir(directory: str) -> None:

@@ -44,8 +44,8 @@ def serve_all(settings: Any, *, host: str, port: int, workers: int, esign_worker
     from opendeposit.observability import logs
     from opendeposit.ops import supervisor
 
-    if eod_at is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", eod_at):
-        raise click.UsageError("--eod-at takes HH:MM (Beijing time)")
+    if eod_at is not None:
+        _check_time(eod_at)
     logs.configure(role="supervisor", fmt=settings.log_format, level=settings.log_level)
     prepare_multiprocess_dir(os.environ.get(MULTIPROC_ENV)
                              or str((settings.data_dir / "metrics").resolve()))
@@ -56,6 +56,22 @@ def serve_all(settings: Any, *, host: str, port: int, workers: int, esign_worker
     click.echo(f"serving {', '.join(c.name for c in children)} on {host}:{port}; "
                "SIGTERM or Ctrl-C stops them all", err=True)
     sys.exit(supervisor.main_loop(children, grace=30.0, eod_at=eod_at))
+
+
+def serve_eod_timer(settings: Any, *, eod_at: str) -> None:
+    """Only the daily EOD job, supervised (a container's stand-in for the systemd timer)."""
+    from opendeposit.observability import logs
+    from opendeposit.ops import supervisor
+
+    _check_time(eod_at)
+    logs.configure(role="eod-timer", fmt=settings.log_format, level=settings.log_level)
+    click.echo(f"end of day daily at {eod_at} Beijing time; SIGTERM stops", err=True)
+    sys.exit(supervisor.main_loop([], grace=600.0, eod_at=eod_at))
+
+
+def _check_time(hhmm: str) -> None:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", hhmm):
+        raise click.UsageError("--eod-at takes HH:MM (Beijing time)")
 
 
 def register(main: click.Group) -> None:
