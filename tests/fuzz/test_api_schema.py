@@ -31,7 +31,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @fuzzed.parametrize()
-@settings(max_examples=12, deadline=None, derandomize=True,
+@settings(max_examples=20, deadline=None, derandomize=True,
           suppress_health_check=list(HealthCheck))
 def test_api_conforms(case, live_api) -> None:  # type: ignore[no-untyped-def]
     path = case.operation.path
