@@ -35,19 +35,28 @@ def build_platform(settings: Settings, *, db: Database | None = None) -> Platfor
             raise SystemExit("production needs OPENDEPOSIT_CARD_NETWORK_URL and "
                              "OPENDEPOSIT_SMS_GATEWAY_URL")
         cards = HttpCardNetwork(settings.card_network_url,  # type: ignore[assignment]
-                                secret=keys.party_secret("card_network", create=False))
+                                secret=_party_secret(keys, "card_network"))
         sms = HttpSmsGateway(settings.sms_gateway_url,  # type: ignore[assignment]
-                             secret=keys.party_secret("sms_gateway", create=False))
+                             secret=_party_secret(keys, "sms_gateway"))
     esign = Esign(settings, db)
     bus = build_bus(settings, db)
     bus.registry.consume(RECEIPT_ISSUE, esign.consume)
     identity = build_identity(
         settings, db, data_key=vault.cipher,
-        registry_secret=b"" if settings.is_sandbox else keys.party_secret("citizen_registry",
-                                                                          create=False))
+        registry_secret=b"" if settings.is_sandbox else _party_secret(keys, "citizen_registry"))
     if settings.is_sandbox:
         sandbox["citizens"] = identity.registry
     shared = build_shared_state(settings.redis_url)
     return Platform(settings=settings, db=db, vault=vault, pins=PinHasher(), cards=cards,
                     sms=sms, sandbox=sandbox, bus=bus, esign=esign, identity=identity,
                     shared=shared, limiter=RateLimiter(shared, parse_limits(settings.rate_limits)))
+
+
+def _party_secret(keys: KeyRing, party: str) -> bytes:
+    """Production: the party's own secret must exist (never made up here)."""
+    try:
+        return keys.party_secret(party, create=False)
+    except (FileNotFoundError, RuntimeError):
+        raise SystemExit(f"production needs the {party} secret: OPENDEPOSIT_SECRET_"
+                         f"{party.upper()} or {keys.directory}/{party}.secret "
+                         "(see `opendeposit init production`)") from None
