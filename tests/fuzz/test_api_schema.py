@@ -3,6 +3,8 @@ and no answer outside what the schema documents (status, content type, body)."""
 
 from __future__ import annotations
 
+import tempfile
+
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -18,7 +20,8 @@ def _schema() -> schemathesis.schemas.BaseSchema:
     from opendeposit.api.app import create_app
     from opendeposit.config import load_settings
 
-    app = create_app(load_settings(env="sandbox", data_dir="var/fuzz-schema"))
+    # building the schema touches no directory or database: the app is never started
+    app = create_app(load_settings(env="sandbox", data_dir=tempfile.gettempdir()))
     return schemathesis.openapi.from_dict(app.openapi())
 
 
