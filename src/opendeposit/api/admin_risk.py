@@ -22,7 +22,7 @@ from opendeposit.api import risk_schemas as rs
 from opendeposit.api.admin import require
 from opendeposit.api.deps import PlatformDep
 from opendeposit.api.errors import ERROR_SCHEMA
-from opendeposit.api.schemas import Strict
+from opendeposit.api.schemas import PathId, Strict
 from opendeposit.auth.service import Principal
 from opendeposit.errors import NotFound, ValidationFailed
 from opendeposit.money import format_amount
@@ -62,7 +62,7 @@ async def list_alerts(
 
 
 @router.get("/risk/alerts/{alert_id}", response_model=rs.AlertDetail)
-async def get_alert(alert_id: int, who: RiskOfficer, p: PlatformDep) -> dict[str, Any]:
+async def get_alert(alert_id: PathId, who: RiskOfficer, p: PlatformDep) -> dict[str, Any]:
     """The alert with the whole decision (every hit, the facts looked at) and staff actions."""
     async with p.db.read() as conn:
         return await cases.alert_detail(conn, alert_id)
@@ -74,7 +74,7 @@ class AlertDecisionIn(Strict):
 
 
 @router.post("/risk/alerts/{alert_id}/decision", response_model=rs.AlertDetail)
-async def decide_alert(alert_id: int, body: AlertDecisionIn, who: RiskOfficer,
+async def decide_alert(alert_id: PathId, body: AlertDecisionIn, who: RiskOfficer,
                        p: PlatformDep) -> dict[str, Any]:
     """Dismiss, escalate (into the customer's suspicious-transaction case) or block: the
     customer's account goes to `non_counter_suspended` with the reason."""
@@ -103,7 +103,7 @@ async def list_cases(who: RiskOfficer, p: PlatformDep,
 
 
 @router.get("/risk/cases/{case_id}", response_model=rs.CaseDetail)
-async def get_case(case_id: int, who: RiskOfficer, p: PlatformDep) -> dict[str, Any]:
+async def get_case(case_id: PathId, who: RiskOfficer, p: PlatformDep) -> dict[str, Any]:
     async with p.db.read() as conn:
         return await cases.case_detail(conn, case_id)
 
@@ -122,13 +122,13 @@ async def list_decisions(who: RiskOfficer, p: PlatformDep,
 
 
 @router.get("/risk/decisions/{decision_id}", response_model=rs.DecisionView)
-async def get_decision(decision_id: int, who: RiskOfficer, p: PlatformDep) -> dict[str, Any]:
+async def get_decision(decision_id: PathId, who: RiskOfficer, p: PlatformDep) -> dict[str, Any]:
     async with p.db.read() as conn:
         return await cases.decision_detail(conn, decision_id)
 
 
 @router.get("/risk/customers/{customer_id}", response_model=rs.CustomerRisk)
-async def customer_risk(customer_id: int, who: RiskOfficer, p: PlatformDep) -> dict[str, Any]:
+async def customer_risk(customer_id: PathId, who: RiskOfficer, p: PlatformDep) -> dict[str, Any]:
     """The customer's AML risk rating with its reasons and history, and their recent alerts."""
     async with p.db.read() as conn:
         if await holder(conn, customer_id) is None:

@@ -6,13 +6,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from pydantic import BaseModel, Field, StrictStr
 
 from opendeposit import clock
 from opendeposit.accounts import reverify
 from opendeposit.api import risk_schemas as rs
-from opendeposit.api.deps import CustomerDep, PlatformDep, client_ip
+from opendeposit.api.deps import (
+    CustomerDep,
+    PlatformDep,
+    client_ip,
+    limit_by_customer,
+    limit_by_ip,
+)
 from opendeposit.api.errors import ERROR_SCHEMA
 from opendeposit.api.schemas import Pin, Strict
 from opendeposit.auth.service import Principal
@@ -25,6 +31,7 @@ router = APIRouter(prefix="/api/v1", responses={
     410: ERROR_SCHEMA, 422: ERROR_SCHEMA, 429: ERROR_SCHEMA})
 
 StepUpId = Annotated[StrictStr, Field(min_length=1, max_length=32, examples=["su_3kq..."])]
+StepUpPath = Annotated[str, Path(min_length=1, max_length=32, description="the step-up id")]
 
 
 def _who(p: Platform, who: Principal, request: Request) -> reverify.Who:
@@ -48,23 +55,26 @@ async def issue_device(p: PlatformDep) -> DeviceView:
 
 
 @router.get("/step-up/{step_up_id}", tags=["step-up"], response_model=rs.StepUpView)
-async def step_up_status(step_up_id: str, who: CustomerDep, p: PlatformDep) -> dict[str, Any]:
+async def step_up_status(step_up_id: StepUpPath, who: CustomerDep,
+                         p: PlatformDep) -> dict[str, Any]:
     """The step-up's methods, status and expiry (404 for anyone else's)."""
     return await verify.view(p, customer_id=who.id, step_up_id=step_up_id)
 
 
 @router.get("/step-up/{step_up_id}/challenge", tags=["step-up"],
             response_model=rs.ChallengeView)
-async def step_up_challenge(step_up_id: str, who: CustomerDep,
+async def step_up_challenge(step_up_id: StepUpPath, who: CustomerDep,
                             p: PlatformDep) -> dict[str, Any]:
     """The face liveness challenge (the onboarding protocol): `{nonce, actions, expires_at,
     frames_expected}`; valid 5 minutes and for one attempt."""
     return await verify.challenge(p, customer_id=who.id, step_up_id=step_up_id)
 
 
-@router.post("/step-up/{step_up_id}/face", tags=["step-up"], response_model=rs.StepUpView)
+@router.post("/step-up/{step_up_id}/face", tags=["step-up"], response_model=rs.StepUpView,
+             dependencies=[limit_by_customer("onboarding_upload"),
+                           limit_by_ip("onboarding_upload_ip")])
 async def step_up_face(
-    step_up_id: str, who: CustomerDep, p: PlatformDep, request: Request,
+    step_up_id: StepUpPath, who: CustomerDep, p: PlatformDep, request: Request,
     selfie: Annotated[UploadFile | None, File()] = None,
     frames: Annotated[list[UploadFile] | None, File()] = None,
     nonce: Annotated[str | None, Form(max_length=64)] = None,
@@ -82,7 +92,7 @@ async def step_up_face(
 
 @router.post("/step-up/{step_up_id}/sms", status_code=202, tags=["step-up"],
              response_model=rs.SmsSentView)
-async def step_up_sms(step_up_id: str, who: CustomerDep, p: PlatformDep,
+async def step_up_sms(step_up_id: StepUpPath, who: CustomerDep, p: PlatformDep,
                       request: Request) -> dict[str, Any]:
     """Sends a code to the account's phone (when the step-up allows SMS)."""
     caller = _who(p, who, request)
@@ -96,7 +106,7 @@ class CodeIn(Strict):
 
 @router.post("/step-up/{step_up_id}/sms/confirm", tags=["step-up"],
              response_model=rs.StepUpView)
-async def step_up_sms_confirm(step_up_id: str, body: CodeIn, who: CustomerDep,
+async def step_up_sms_confirm(step_up_id: StepUpPath, body: CodeIn, who: CustomerDep,
                               p: PlatformDep) -> dict[str, Any]:
     return await verify.confirm_sms(p, customer_id=who.id, step_up_id=step_up_id,
                                     code=body.code)
