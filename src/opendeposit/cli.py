@@ -78,11 +78,23 @@ async def _seed(settings):  # type: ignore[no-untyped-def]
         await p.db.dispose()
 
 
+def app_factory():  # type: ignore[no-untyped-def]
+    """The API app from the environment's settings: what each `serve api --workers` process
+    builds for itself (uvicorn imports it by name)."""
+    from opendeposit.api.app import create_app
+
+    return create_app(_settings())
+
+
 def _serve(settings, host: str, port: int, workers: int = 1) -> None:  # type: ignore[no-untyped-def]
     import uvicorn
 
     from opendeposit.api.app import create_app
 
+    if workers > 1:  # separate processes: each builds its app (and pool) from the environment
+        uvicorn.run("opendeposit.cli:app_factory", factory=True, workers=workers, host=host,
+                    port=port, log_level="warning", access_log=False)
+        return
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
                 access_log=False)
 
@@ -91,13 +103,15 @@ def _serve(settings, host: str, port: int, workers: int = 1) -> None:  # type: i
 @click.argument("role", default="api", type=click.Choice(["api", "relay", "esign"]))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
-def serve(role: str, host: str, port: int) -> None:
+@click.option("--workers", default=1, show_default=True,
+              help="API processes sharing the port (`api` only; PostgreSQL).")
+def serve(role: str, host: str, port: int, workers: int) -> None:
     """Run one role against the configured database: `api`; `relay` (publishes the outbox:
     to RabbitMQ, or with the memory transport straight to in-process consumers such as the
     signature platform); `esign` (the signature platform consuming from RabbitMQ)."""
     settings = _settings()
     if role == "api":
-        _serve(settings, host, port)
+        _serve(settings, host, port, workers)
         return
     if role == "esign" and settings.esb_transport != "amqp":
         raise click.UsageError("`serve esign` consumes from RabbitMQ: set "
@@ -201,10 +215,11 @@ def eod(until: str | None) -> None:
             with Progress() as bar:
                 task = bar.add_task("end of day", total=None)
                 if until:
-                    results = await eod_mod.advance_to(p, date.fromisoformat(until))
+                    results = await eod_mod.advance_to(p.db, p.eod_plan(),
+                                                      date.fromisoformat(until))
                 else:
-                    results = [await eod_mod.run_eod(
-                        p, progress=lambda step: bar.update(task, description=step))]
+                    results = [await eod_mod.run_eod(p.db, p.eod_plan(), progress=lambda step:
+                                                     bar.update(task, description=step))]
             for r in results:
                 click.echo(f"closed {r.business_date} → {r.next_date}: {r.report}")
         finally:
