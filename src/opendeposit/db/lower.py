@@ -85,11 +85,13 @@ def _claim_row(step: Claim, plan: Plan) -> dict[str, Any]:
 
 def _outbox_row(service_code: str, target_system: str, body: Doc, plan: Plan) -> dict[str, Any]:
     from opendeposit.esb import outbox  # late: esb imports the database layer
+    from opendeposit.observability.context import current_trace_id
 
-    return {
+    return {  # the trace id is the request being handled (X-Request-ID), as `enqueue` writes
         "message_id": str(uuid.uuid4()), "global_serial": outbox.global_serial(plan.now),
         "service_code": service_code, "source_system": outbox.SOURCE_SYSTEM,
-        "target_system": target_system, "trace_id": uuid.uuid4().hex, "schema_version": 1,
+        "target_system": target_system, "trace_id": current_trace_id() or uuid.uuid4().hex,
+        "schema_version": 1,
         "body": body, "created_at": plan.now, "attempts": 0, "dead": 0}
 
 
