@@ -10,15 +10,22 @@ import io
 from opendeposit import clock
 from opendeposit.payments import service as payments
 from opendeposit.risk import aml
-from tests.helpers import PIN, api_client, bearer, open_customer, seed_catalog
+from tests.helpers import (
+    PIN,
+    api_client,
+    bearer,
+    open_customer,
+    payment_ports,
+    seed_catalog,
+)
 from tests.risk_support import staff
 
 BIG = 200_000_000  # 2,000,000.00 on the sandbox card
 
 
 async def _top_up(p, opened, amount: int, key: str) -> None:  # type: ignore[no-untyped-def]
-    answer = await payments.top_up(p, customer_id=opened.customer_id, amount=amount, pin=PIN,
-                                   idempotency_key=key)
+    answer = await payments.top_up(**payment_ports(p), customer_id=opened.customer_id,
+                                   amount=amount, pin=PIN, idempotency_key=key)
     assert answer.status_code == 200, answer.body
 
 
@@ -46,8 +53,8 @@ async def test_cumulated_one_sided_and_exempt_moves(platform) -> None:
             "product_code": "TD1Y", "amount": "450000.00", "pin": PIN,
             "idempotency_key": "buy"})
         assert bought.status_code == 201, bought.text  # demand → time: exempt
-    out = await payments.withdraw(platform, customer_id=c.customer_id, amount=4_999_999,
-                                  pin=PIN, idempotency_key="out")
+    out = await payments.withdraw(**payment_ports(platform), customer_id=c.customer_id,
+                                  amount=4_999_999, pin=PIN, idempotency_key="out")
     assert out.status_code == 200, out.body  # 49,999.99 out: far below, no out line
     officer = await staff(platform)
     async with platform.db.read() as conn:
@@ -82,8 +89,8 @@ async def test_cumulated_one_sided_and_exempt_moves(platform) -> None:
 async def test_outflows_and_the_produced_report_is_kept(platform) -> None:
     c = await open_customer(platform, 4, card_balance=BIG)
     await _top_up(platform, c, 60_000_000, "in")
-    out = await payments.withdraw(platform, customer_id=c.customer_id, amount=55_000_000,
-                                  pin=PIN, idempotency_key="out")
+    out = await payments.withdraw(**payment_ports(platform), customer_id=c.customer_id,
+                                  amount=55_000_000, pin=PIN, idempotency_key="out")
     assert out.status_code == 200, out.body
     async with platform.db.transaction() as conn:
         day = await clock.current_business_date(conn)

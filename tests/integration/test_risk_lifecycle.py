@@ -13,7 +13,14 @@ from opendeposit.accounts.models import bound_card, bound_card_change
 from opendeposit.payments import service as payments
 from opendeposit.risk.models import risk_alert, risk_decision, risk_step_up
 from opendeposit.risk.service import forget_rules
-from tests.helpers import PIN, api_client, bearer, funded_customer, open_customer
+from tests.helpers import (
+    PIN,
+    api_client,
+    bearer,
+    funded_customer,
+    open_customer,
+    payment_ports,
+)
 from tests.risk_support import BLUE, RED, pass_face, register_face, sms_code, use_fake_faces
 
 NEW_PIN = "258147"
@@ -47,7 +54,8 @@ async def test_pin_reset_with_face_unlocks_a_locked_pin(platform) -> None:
     await register_face(platform, c, RED)
     for _ in range(5):
         with pytest.raises((accounts.PinWrong, accounts.PinLocked)):
-            await accounts.verify_pin(platform, customer_id=c.customer_id, pin="975310")
+            await accounts.verify_pin(db=platform.db, pins=platform.pins,
+                                     customer_id=c.customer_id, pin="975310")
     h = await bearer(platform, c.customer_id)
     async with api_client(platform) as client:
         weak = await client.post("/api/v1/account/pin/reset", headers=h,
@@ -70,7 +78,8 @@ async def test_pin_reset_with_face_unlocks_a_locked_pin(platform) -> None:
         reused = await client.post("/api/v1/account/pin/reset", headers=h,
                                    json={"new_pin": "369258", "step_up_id": sid})
         assert reused.status_code == 409 and reused.json()["error"]["code"] == "STEP_UP_USED"
-        await accounts.verify_pin(platform, customer_id=c.customer_id, pin=NEW_PIN)
+        await accounts.verify_pin(db=platform.db, pins=platform.pins, customer_id=c.customer_id,
+                                 pin=NEW_PIN)
         # a login from a device never seen before, right after the reset: alerted
         login = await client.post("/api/v1/auth/login", json={
             "phone": c.phone, "code": await sms_code(platform, c.phone), "device_id": "new"})
@@ -93,8 +102,8 @@ async def test_card_change_needs_zero_balance_face_and_sms(platform) -> None:
         assert r.status_code == 409 and r.json()["error"]["code"] == "ACCOUNT_BALANCE_NOT_ZERO"
         assert await _count(platform, risk_step_up) == 0
     pending = await open_customer(platform, 3, failure_mode="timeout")
-    answer = await payments.top_up(platform, customer_id=pending.customer_id, amount=100,
-                                   pin=PIN, idempotency_key="stuck")
+    answer = await payments.top_up(**payment_ports(platform), customer_id=pending.customer_id,
+                                   amount=100, pin=PIN, idempotency_key="stuck")
     assert answer.status_code == 202  # the card network never answered: in flight
     async with api_client(platform) as client:
         r = await client.post("/api/v1/account/bound-card",
