@@ -128,9 +128,13 @@ async def verify_face(p: Platform, *, customer_id: int, step_up_id: str, selfie:
     if spent:
         raise stepup.StepUpFailed(details={"last_problem": problem})
     assert fresh is not None
-    raise id_errors.by_code(problem)(details={
-        "challenge": public_challenge(fresh), "attempts_left": stepup.MAX_ATTEMPTS - attempts,
-        **{k: v for k, v in evidence.items() if k in ("image", "index", "action")}})
+    details = {"challenge": public_challenge(fresh),
+               "attempts_left": stepup.MAX_ATTEMPTS - attempts,
+               **{k: v for k, v in evidence.items() if k in ("image", "index", "action")}}
+    error = id_errors.by_code(problem)
+    if error is OpenDepositError:  # a code the identity context added later: still a 422
+        raise ValidationFailed(code=problem, details=details)
+    raise error(details=details)
 
 
 async def send_sms(p: Platform, *, customer_id: int, step_up_id: str, device_id: str,
