@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from opendeposit.auth.adapters.wiring import build_wechat
 from opendeposit.config import Settings
 from opendeposit.db import Database
 from opendeposit.esb.bus import build_bus
@@ -39,5 +40,7 @@ def build_platform(settings: Settings, *, db: Database | None = None) -> Platfor
     identity = build_identity(settings, db, data_key=keys.data_key, lookup_key=keys.lookup_key)
     if settings.is_sandbox:
         sandbox["citizens"] = identity.registry
+    wechat = build_wechat(settings, db, sandbox)
     return Platform(settings=settings, db=db, vault=Vault(keys), pins=PinHasher(), cards=cards,
-                    sms=sms, sandbox=sandbox, bus=bus, esign=esign, identity=identity)
+                    sms=sms, sandbox=sandbox, bus=bus, esign=esign, identity=identity,
+                    wechat=wechat)

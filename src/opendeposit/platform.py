@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from opendeposit.auth.ports import WeChat
     from opendeposit.config import Settings
     from opendeposit.db import Database
     from opendeposit.esb.bus import Bus
@@ -28,3 +29,4 @@ class Platform:
     bus: Bus = None  # type: ignore[assignment]  # set by bootstrap: outbox relay + transport
     esign: Esign = None  # type: ignore[assignment]  # the signature platform (lazy keys)
     identity: IdentityKit = None  # type: ignore[assignment]  # e-KYC ports (lazy models)
+    wechat: WeChat | None = None  # the WeChat server API; None when WeChat login is off
