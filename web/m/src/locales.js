@@ -22,6 +22,7 @@ const zh = {
   },
   insurance: {
     defaultStatement: '本行吸收的本外币存款依照《存款保险条例》受到保护。',
+    cardLine: '本产品为存款，依照《存款保险条例》受到保护。',
     homeStatement:
       '本行吸收的本外币存款依照《存款保险条例》受到保护。存款保险实行限额偿付，最高偿付限额为人民币50万元，同一存款人在本行所有被保险存款账户的本金和利息合并计算。',
   },
@@ -500,6 +501,7 @@ const zh = {
     rolled_over: '已转存',
   },
   deposit: {
+    chooseMode: '请选择支取方式：全部支取，或部分提前支取。',
     title: '存单详情',
     id: '存单编号',
     product: '产品',
@@ -685,6 +687,7 @@ const en = {
   insurance: {
     defaultStatement:
       "The bank's RMB and foreign-currency deposits are protected under the Deposit Insurance Regulations.",
+    cardLine: 'A deposit, protected under the Deposit Insurance Regulations.',
     homeStatement:
       "The bank's RMB and foreign-currency deposits are protected under the Deposit Insurance Regulations, up to RMB 500,000 per depositor at this bank, principal and interest of all insured accounts combined.",
   },
@@ -1160,6 +1163,7 @@ const en = {
     rolled_over: 'Rolled over',
   },
   deposit: {
+    chooseMode: 'Choose how to withdraw: all of it, or part of it early.',
     title: 'Holding',
     id: 'Holding no.',
     product: 'Product',
