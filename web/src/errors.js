@@ -60,6 +60,22 @@ export function codeForStatus(status) {
   return BY_STATUS[status] || 'UNKNOWN'
 }
 
+/** Turn a non-2xx response body into an ApiError (the server's own words when it gave them):
+ * the one error mapper of both clients. */
+export function errorFromResponse(status, body) {
+  const e = body && typeof body === 'object' ? body.error : null
+  if (e && typeof e === 'object' && e.code) {
+    return new ApiError({
+      code: String(e.code),
+      status,
+      message: e.message,
+      messageZh: e.message_zh,
+      details: e.details,
+    })
+  }
+  return new ApiError({ code: codeForStatus(status), status })
+}
+
 /** A human sentence for any error in the page's language. */
 export function errorText(err, zh = languageIsZh()) {
   if (!err) return ''
