@@ -24,6 +24,7 @@ const SHARED = [
   ['src/ids.js', 'ids.js'],
   ['src/i18nCore.js', 'i18nCore.js'],
   ['src/trackerQueue.js', 'trackerQueue.js'],
+  ['src/productRules.js', 'productRules.js'],
   ['m/src/locales.js', 'm/locales.js'],
   ['m/src/format.js', 'm/format.js'],
   ['m/src/receiptFields.js', 'm/receiptFields.js'],

@@ -41,7 +41,7 @@ function text(comp) {
 
 /**
  * Answer wx.request from `routes`: {'GET /api/v1/products': (req) => [status, body] | body}.
- * Unknown routes answer 404. Returns the list of requests seen ({method, path, query, data, header}).
+ * Unknown routes answer 404; status 0 is no answer at all ([0, 'timeout'] a timeout). Returns the list of requests seen ({method, path, query, data, header}).
  */
 function fakeServer(routes) {
   const seen = []
@@ -54,7 +54,7 @@ function fakeServer(routes) {
     if (!Array.isArray(answer)) answer = [200, answer]
     const [statusCode, data] = answer
     Promise.resolve().then(() => {
-      if (statusCode === 0) opts.fail && opts.fail({ errMsg: 'request:fail timeout' })
+      if (statusCode === 0) opts.fail && opts.fail({ errMsg: data === 'timeout' ? 'request:fail timeout' : 'request:fail' })
       else opts.success && opts.success({ statusCode, data, header: {} })
     })
     return { abort() {} }

@@ -68,3 +68,61 @@ function createPinFlow(handlers) {
 }
 
 module.exports = { createPinFlow, PIN_RETRYABLE }
+
+/**
+ * The PIN flow wired to a page that shows <pin-keypad show="{{pin.show}}" busy="{{pin.busy}}"
+ * error="{{pin.error}}" reset-key="{{pin.reset}}" bind:complete="onPin" bind:close="onPinClose">:
+ * returns {open(payload), submit(pin), close()}.
+ */
+function pinSheet(pageInstance, { post, onSuccess }) {
+  const { t } = require('./i18n.js')
+  const state = (patch) => pageInstance.setData({ pin: { ...pageInstance.data.pin, ...patch } })
+  const flow = createPinFlow({
+    post,
+    async onSuccess(data, body) {
+      state({ show: false, busy: false, error: '' })
+      await onSuccess(data, body)
+    },
+    onPinError(text) {
+      state({ busy: false, error: text, reset: (pageInstance.data.pin.reset || 0) + 1 })
+    },
+    onFailed(err, text) {
+      state({ show: false, busy: false })
+      wx.showModal({ title: t('pay.failedTitle'), content: text, showCancel: false, confirmText: t('common.ok') })
+    },
+    onUncertain(err, text, retry) {
+      state({ show: false, busy: false })
+      wx.showModal({
+        title: t('pay.unknownTitle'),
+        content: `${text}\n${t('pay.unknownBody')}`,
+        confirmText: t('pay.retrySame'),
+        cancelText: t('pay.later'),
+        success: (res) => {
+          if (res && res.confirm) {
+            state({ busy: true })
+            retry()
+          }
+        },
+      })
+    },
+  })
+  return {
+    open(payload) {
+      flow.open(payload)
+      state({ show: true, busy: false, error: '', reset: (pageInstance.data.pin.reset || 0) + 1 })
+    },
+    submit(pin) {
+      state({ busy: true, error: '' })
+      return flow.submit(pin)
+    },
+    close() {
+      if (!flow.busy) state({ show: false, error: '' })
+    },
+    get key() {
+      return flow.key
+    },
+  }
+}
+
+module.exports.pinSheet = pinSheet
+module.exports.PIN_STATE = { show: false, busy: false, error: '', reset: 0 }
