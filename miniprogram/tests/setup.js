@@ -26,7 +26,11 @@ global.wx = {
   chooseMessageFile: jest.fn(),
   uploadFile: jest.fn(),
   createCameraContext: jest.fn(),
-  getFileSystemManager: () => ({ readFileSync: (p) => new TextEncoder().encode(`bytes of ${p}`).buffer }),
+  getFileSystemManager: () => ({
+    readFileSync: (p) => Uint8Array.from(Buffer.from(`bytes of ${p}`)).buffer,
+    writeFileSync: jest.fn(),
+  }),
+  env: { USER_DATA_PATH: 'wxfile://usr' },
   setClipboardData: jest.fn(),
   pageScrollTo: jest.fn(),
   vibrateShort: jest.fn(),
