@@ -9,7 +9,6 @@
 'use strict'
 const fs = require('fs')
 const path = require('path')
-const esbuild = require('esbuild')
 
 const HERE = path.resolve(__dirname, '..')
 const WEB = path.resolve(HERE, '../web')
@@ -48,6 +47,7 @@ function relative(fromFile, to) {
 }
 
 function buildShared() {
+  const esbuild = require('esbuild') // here, not at the top: the tests read SHARED in jsdom
   fs.rmSync(OUT, { recursive: true, force: true })
   const written = new Set()
   const wanted = []

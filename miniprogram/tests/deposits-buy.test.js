@@ -10,6 +10,8 @@ const TD1Y = {
   insured_statement_en: 'Protected under the Deposit Insurance Regulations, up to 500,000 yuan.',
 }
 
+afterEach(() => jest.useRealTimers())
+
 beforeEach(() => {
   wx.clearStorageSync()
   session.setToken('tok', 1800)

@@ -11,6 +11,8 @@ const HOLDING = {
   partial_withdrawn: false, allow_partial_withdrawal: true, allow_rollover: true,
 }
 
+afterEach(() => jest.useRealTimers())
+
 beforeEach(() => {
   wx.clearStorageSync()
   session.setToken('tok', 1800)

@@ -285,12 +285,12 @@ Component({
     },
 
     // ---------------------------------------------------------------- 3. liveness with the camera
-    async loadChallenge() {
+    async loadChallenge(message = '') {
       const expired = (ch) => !ch || (ch.expires_at && new Date(ch.expires_at).getTime() - Date.now() < 15000)
       try {
         if (expired(this.challenge)) this.challenge = await onboarding.challenge(this.app.id)
         const actions = this.challenge.actions || []
-        this.setData({ face: { ...this.data.face, actions: actions.map((a) => ({ key: a, label: actionLabel(a), done: false })), selfie: '', frames: [], message: '' } })
+        this.setData({ face: { ...this.data.face, actions: actions.map((a) => ({ key: a, label: actionLabel(a), done: false })), selfie: '', frames: [], message } })
       } catch (err) {
         if (!this.flowError(err)) this.setData({ 'face.message': errorText(err) })
       }
@@ -351,8 +351,7 @@ Component({
         } else if (!this.flowError(err)) {
           const next = err.details && err.details.challenge
           if (next) this.challenge = next // a failed attempt answers with the next challenge
-          this.setData({ 'face.message': errorText(err) })
-          this.loadChallenge()
+          this.loadChallenge(errorText(err)) // new photos for it, the sentence stays
         }
       } finally {
         this.setData({ 'face.busy': false })
