@@ -172,3 +172,24 @@ describe('shared modules (one source: web/)', () => {
     }
   })
 })
+
+describe('texts', () => {
+  test('every key a page or component names has a Chinese and an English text', () => {
+    const i18n = require('../src/lib/i18n.js')
+    const has = (table, key) => typeof key.split('.').reduce((n, p) => (n == null ? undefined : n[p]), table) === 'string'
+    const keys = new Set()
+    const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => {
+      const p = path.join(d, e.name)
+      if (e.isDirectory() && !['shared', 'miniprogram_npm'].includes(e.name)) walk(p)
+      else if (e.name.endsWith('.js')) {
+        const code = fs.readFileSync(p, 'utf8')
+        for (const m of code.matchAll(/\bt\('([a-zA-Z][\w.]*)'/g)) keys.add(m[1])
+        for (const m of code.matchAll(/:\s*'([a-z][A-Za-z]*\.[\w.]+)'/g)) keys.add(m[1]) // labelKeys()
+      }
+    })
+    walk(path.resolve(__dirname, '../src'))
+    expect(keys.size).toBeGreaterThan(150)
+    const missing = [...keys].filter((k) => !/\.(jpg|pdf)$/.test(k)).filter((k) => !has(i18n.TABLES['zh-CN'], k) || !has(i18n.TABLES['en-US'], k))
+    expect(missing).toEqual([])
+  })
+})

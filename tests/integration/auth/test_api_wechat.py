@@ -113,6 +113,11 @@ async def test_a_phone_that_logged_in_by_sms_is_linked_not_duplicated(platform, 
     assert r.json()["customer_id"] == h5["customer_id"] and r.json()["linked"] is True
     after = await counts(platform)
     assert after["customers"] == before["customers"] and after["bindings"] == 1
+    async with platform.db.read() as conn:
+        channels = dict((await conn.execute(select(auth_token.c.token_hash, auth_token.c.channel)))
+                        .all())
+    assert channels[token_digest(h5["token"])] == "H5"  # the H5 app says where it logs in from
+    assert channels[token_digest(r.json()["token"])] == "WX"
 
 
 @pytest.mark.parametrize("bad", ["unknown", "reused", "expired"])

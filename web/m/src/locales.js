@@ -501,7 +501,7 @@ const zh = {
     rolled_over: '已转存',
   },
   deposit: {
-    chooseMode: '请选择支取方式：全部支取，或部分提前支取。',
+    chooseMode: '请选择支取方式。',
     title: '存单详情',
     id: '存单编号',
     product: '产品',
@@ -1163,7 +1163,7 @@ const en = {
     rolled_over: 'Rolled over',
   },
   deposit: {
-    chooseMode: 'Choose how to withdraw: all of it, or part of it early.',
+    chooseMode: 'Choose how to withdraw.',
     title: 'Holding',
     id: 'Holding no.',
     product: 'Product',
