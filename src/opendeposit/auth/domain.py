@@ -8,9 +8,6 @@ from opendeposit.auth.errors import WeChatPhoneNotSupported
 
 CHANNELS = ("H5", "WX")  # the H5 app, the WeChat mini-program
 WECHAT_SESSION_TTL = timedelta(minutes=10)  # to bind a phone after `wx.login`
-WECHAT_SESSION_ATTEMPTS = 5  # wrong phone proofs before the pending session is burnt
-LOGIN_PER_DEVICE_HOUR = 20  # as SMS codes (auth.service)
-LOGIN_PER_IP_HOUR = 60
 
 
 def channel_of(value: str | None) -> str | None:

@@ -19,15 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from opendeposit import clock
 from opendeposit.accounts.domain import normalize_phone
 from opendeposit.auth import errors
-from opendeposit.auth.domain import (
-    LOGIN_PER_DEVICE_HOUR,
-    LOGIN_PER_IP_HOUR,
-    WECHAT_SESSION_ATTEMPTS,
-    WECHAT_SESSION_TTL,
-)
+from opendeposit.auth.domain import WECHAT_SESSION_TTL
 from opendeposit.auth.models import wechat_binding, wechat_login
 from opendeposit.auth.ports import CustomerDirectory, WeChat, WeChatSession
-from opendeposit.auth.service import check_device, consume_code, new_session_token
+from opendeposit.auth.service import (
+    DEVICE_PER_HOUR,
+    IP_PER_HOUR,
+    MAX_CODE_ATTEMPTS,
+    check_device,
+    consume_code,
+    new_session_token,
+)
 from opendeposit.db import Database
 from opendeposit.errors import OpenDepositError
 from opendeposit.security import Vault, new_token
@@ -107,7 +109,7 @@ async def _rate_limit(db: Database, *, device_id: str, ip: str) -> None:
     async with db.read() as conn:
         by_device = await _count(conn, wechat_login.c.device_id == device_id, since)
         by_ip = await _count(conn, wechat_login.c.ip == ip, since)
-    if by_device >= LOGIN_PER_DEVICE_HOUR or by_ip >= LOGIN_PER_IP_HOUR:
+    if by_device >= DEVICE_PER_HOUR or by_ip >= IP_PER_HOUR:  # the SMS login's limits
         raise errors.WeChatRateLimited()
 
 
@@ -159,7 +161,7 @@ async def _pending(db: Database, wechat_session: str):  # type: ignore[no-untype
             wechat_login.c.session_hash == _digest(wechat_session)))).first()
     if (row is None or row.used_at is not None or row.expires_at is None
             or clock.as_utc(row.expires_at) <= clock.utcnow()
-            or row.attempts >= WECHAT_SESSION_ATTEMPTS):
+            or row.attempts >= MAX_CODE_ATTEMPTS):  # 5 wrong proofs burn it, as SMS codes
         raise errors.WeChatSessionInvalid()
     return row
 
