@@ -1,22 +1,21 @@
-"""Mini-program login routes: `POST /auth/wechat`, `/auth/wechat/phone`, and `/auth/logout`."""
+"""Mini-program login routes: `POST /auth/wechat` and `/auth/wechat/phone` (the session ends at
+`POST /auth/logout`, api/customer.py, like an SMS login's)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import timedelta
 
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, StrictStr
 
-from opendeposit.api.deps import PlatformDep, bearer, client_ip
+from opendeposit.api.deps import PlatformDep, check_limit, client_ip, limit_by_ip
 from opendeposit.api.errors import ERROR_SCHEMA
 from opendeposit.api.schemas import Strict
-from opendeposit.auth import service as auth
 from opendeposit.auth import wechat
 from opendeposit.auth.adapters.customers import AccountsDirectory
 from opendeposit.auth.domain import WECHAT_SESSION_TTL
 from opendeposit.auth.errors import WeChatNotConfigured
-from opendeposit.errors import Unauthorized
+from opendeposit.auth.service import policy_for
 from opendeposit.platform import Platform
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses={
@@ -64,43 +63,36 @@ def _out(p: Platform, answer: wechat.WeChatLogin) -> WeChatOut:
         return WeChatOut(needs_phone=True, wechat_session=answer.wechat_session,
                          expires_in=int(WECHAT_SESSION_TTL.total_seconds()))
     return WeChatOut(needs_phone=False, token=answer.token, customer_id=answer.customer_id,
-                     expires_in=p.settings.token_ttl_minutes * 60, linked=answer.linked)
+                     expires_in=int(_ttl(p).total_seconds()), linked=answer.linked)
 
 
-@router.post("/wechat")
+def _ttl(p: Platform) -> timedelta:
+    return policy_for(p.settings, "customer").ttl
+
+
+@router.post("/wechat", dependencies=[limit_by_ip("login")])
 async def wechat_login(body: WeChatIn, p: PlatformDep, request: Request) -> WeChatOut:
     """Mini-program login: the `wx.login` code → a token when this WeChat user is bound to a
     customer, else `{needs_phone: true, wechat_session}`. Errors: WECHAT_CODE_INVALID (invalid,
     reused or expired code), WECHAT_RATE_LIMITED, WECHAT_USER_BLOCKED, WECHAT_NOT_CONFIGURED."""
     answer = await wechat.login_with_code(
         db=p.db, vault=p.vault, wechat=_wechat(p), code=body.code, device_id=body.device_id,
-        ip=client_ip(request), token_ttl_minutes=p.settings.token_ttl_minutes)
+        ip=client_ip(request), token_ttl=_ttl(p))
     return _out(p, answer)
 
 
-@router.post("/wechat/phone")
-async def wechat_phone(body: WeChatPhoneIn, p: PlatformDep) -> WeChatOut:
+@router.post("/wechat/phone", dependencies=[limit_by_ip("login")])
+async def wechat_phone(body: WeChatPhoneIn, p: PlatformDep, request: Request) -> WeChatOut:
     """Binds the pending WeChat login to the customer of a phone number, proven by the
     phone-number button (`phone_code`) or by `phone` + `sms_code`; a phone that logged in by
     SMS before is linked, not duplicated. Errors: WECHAT_SESSION_INVALID,
     WECHAT_PHONE_CODE_INVALID, SMS_CODE_INVALID, WECHAT_ALREADY_BOUND, WECHAT_CUSTOMER_BOUND."""
+    if body.phone:  # the SMS login's budget per phone number
+        digits = "".join(ch for ch in body.phone if ch.isdigit())[-11:]
+        await check_limit(request, "login_subject", digits or "-")
     answer = await wechat.bind_phone(
         db=p.db, vault=p.vault, wechat=_wechat(p), customers=AccountsDirectory(p),
         wechat_session=body.wechat_session, phone_code=body.phone_code, phone=body.phone,
         sms_code=body.sms_code, device_id=body.device_id,
-        token_ttl_minutes=p.settings.token_ttl_minutes)
+        token_ttl=_ttl(p))
     return _out(p, answer)
-
-
-@router.post("/logout", status_code=204, response_class=Response)
-async def logout(
-    p: PlatformDep,
-    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Response:
-    """Ends this session on the server: the token is refused from now on."""
-    if creds is None:
-        raise Unauthorized()
-    await auth.authenticate(p, creds.credentials)  # 401 for an unknown or ended session
-    await auth.logout(p, creds.credentials)
-    return Response(status_code=204)
-

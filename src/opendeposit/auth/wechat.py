@@ -61,7 +61,7 @@ def _check_code(code: str) -> None:
 
 
 async def login_with_code(*, db: Database, vault: Vault, wechat: WeChat, code: str,
-                          device_id: str, ip: str, token_ttl_minutes: int) -> WeChatLogin:
+                          device_id: str, ip: str, token_ttl: timedelta) -> WeChatLogin:
     """`POST /auth/wechat`: exchange the code; a bound openid gets a token at once."""
     check_device(device_id)
     _check_code(code)
@@ -92,7 +92,7 @@ async def login_with_code(*, db: Database, vault: Vault, wechat: WeChat, code: s
         await conn.execute(wechat_login.insert().values(
             device_id=device_id, ip=ip, outcome="token", openid_hash=openid_hash,
             customer_id=bound, attempts=0, created_at=now, used_at=now))
-    token = await new_session_token(db=db, ttl_minutes=token_ttl_minutes, kind="customer",
+    token = await new_session_token(db=db, ttl=token_ttl, kind="customer",
                                     subject_id=int(bound), roles=(), device_id=device_id,
                                     channel=CHANNEL)
     return WeChatLogin(customer_id=int(bound), token=token)
@@ -122,7 +122,7 @@ async def bind_phone(*, db: Database, vault: Vault, wechat: WeChat,
                      customers: CustomerDirectory, wechat_session: str,
                      phone_code: str | None = None, phone: str | None = None,
                      sms_code: str | None = None, device_id: str | None = None,
-                     token_ttl_minutes: int) -> WeChatLogin:
+                     token_ttl: timedelta) -> WeChatLogin:
     """`POST /auth/wechat/phone`: the pending session's openid gets the customer of a phone
     proven by WeChat's phone button (`phone_code`) or by an SMS code; → a token."""
     by_button, by_sms = phone_code is not None, phone is not None or sms_code is not None
@@ -150,7 +150,7 @@ async def bind_phone(*, db: Database, vault: Vault, wechat: WeChat,
     assert customer_id is not None
     await _bind(db, session=session, customer_id=customer_id)
     token = await new_session_token(
-        db=db, ttl_minutes=token_ttl_minutes, kind="customer", subject_id=customer_id,
+        db=db, ttl=token_ttl, kind="customer", subject_id=customer_id,
         roles=(), device_id=device_id or session.device_id, channel=CHANNEL)
     return WeChatLogin(customer_id=customer_id, token=token, linked=existing is not None)
 

@@ -196,6 +196,9 @@ async def test_wrong_phone_proofs_burn_the_pending_session(platform, client) -> 
 
 
 async def test_wechat_refusals_and_rate_limits(platform, client) -> None:
+    from opendeposit.ratelimit import Limit
+
+    platform.limiter.limits["login"] = Limit(0, 60)  # here: the device's own hourly budget
     for fail, expected in (("rate_limited", (429, "WECHAT_RATE_LIMITED")),
                            ("blocked", (403, "WECHAT_USER_BLOCKED"))):
         code = await code_for(client, "o_refused_08", fail=fail)
@@ -250,3 +253,15 @@ async def test_api_docs_are_served_without_internet(client) -> None:
     paths = (await client.get("/openapi.json")).json()["paths"]
     assert {"/api/v1/auth/wechat", "/api/v1/auth/wechat/phone", "/api/v1/auth/logout",
             "/sandbox/wechat/code", "/sandbox/wechat/phone-code"} <= set(paths)
+
+
+async def test_wechat_logins_share_the_login_limit_per_ip(platform, client) -> None:
+    from opendeposit.ratelimit import Limit
+
+    platform.limiter.limits["login"] = Limit(3, 60)
+    answers = [await client.post("/api/v1/auth/wechat", json={
+        "code": await code_for(client, f"o_ip_limit_{i:02d}"), "device_id": f"wx-{i}"})
+        for i in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert error_of(answers[-1]) == (429, "RATE_LIMITED")
+    assert answers[-1].headers["retry-after"]
