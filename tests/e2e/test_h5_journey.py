@@ -374,10 +374,12 @@ def test_sandbox_identity_with_residence_proof_goes_to_review(browser, demo_serv
                  if i["key"] == "out-of-area")
     (tmp_path / "back.jpg").write_bytes(http(base, "GET", ident["images"]["back"]))
     (tmp_path / "front.jpg").write_bytes(http(base, "GET", ident["images"]["front"]))
+    # bypass_csp as in conftest.phone_page: wait_for_function evaluates strings (no eval in
+    # the app's CSP); test_h5_csp.py runs the app with its CSP enforced
     ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
                               locale="zh-CN", is_mobile=True, has_touch=True, base_url=base,
                               geolocation={"latitude": 22.5431, "longitude": 114.0579},
-                              permissions=["geolocation"])
+                              permissions=["geolocation"], bypass_csp=True)
     page = ctx.new_page()
     try:
         page.goto("/m/open")
