@@ -39,5 +39,6 @@ def build_platform(settings: Settings, *, db: Database | None = None) -> Platfor
     identity = build_identity(settings, db, data_key=keys.data_key, lookup_key=keys.lookup_key)
     if settings.is_sandbox:
         sandbox["citizens"] = identity.registry
+        identity.use_sandbox_elements(sandbox["cards"])
     return Platform(settings=settings, db=db, vault=Vault(keys), pins=PinHasher(), cards=cards,
                     sms=sms, sandbox=sandbox, bus=bus, esign=esign, identity=identity)
