@@ -37,7 +37,7 @@ class SpoofPolicy:
 
     same_image_max: float = 0.8  # noise correlation after undoing the motion: above, one still
     planar_min: float = 0.8  # share of face points off the background's plane in a turn
-    sclera_max: float = 0.45  # share of the eye's white left in a blink frame
+    eye_contrast_max: float = 0.8  # eye contrast left in a blink frame (share of the selfie's)
     screen_peak_max: float = 9.0  # spectrum peak over its ring's median: above, a pixel grid
     size_consistent: bool = True  # every picture the same size (one camera, one session)
     still_signals_to_refuse: int = 1  # failing still-photo checks that refuse the attempt
@@ -162,30 +162,28 @@ def planar_check(f: Any, mask: Any, index: int, policy: SpoofPolicy) -> Check:
 EYES = ((38.29, 51.69), (73.53, 51.50))  # SFace's canonical eye centres in the 112 crop
 
 
-def sclera(aligned: Any) -> float:
-    """Share of bright, colourless pixels (the white of the eye) in the eye patches."""
+def eye_contrast(aligned: Any) -> float:
+    """The eye patches' grey-level spread over the skin's brightness: an open eye has the dark
+    iris against the white; a closed lid is skin, with little spread."""
     import cv2
     import numpy as np
 
-    hsv = cv2.cvtColor(aligned, cv2.COLOR_BGR2HSV)
-    skin = float(np.median(hsv[60:100, 30:82, 2])) or 1.0
-    total = 0.0
-    for cx, cy in EYES:
-        patch = hsv[int(cy - 5):int(cy + 5), int(cx - 10):int(cx + 10)]
-        bright = (patch[..., 2] > 0.95 * skin) & (patch[..., 1] < 60)
-        total += float(bright.mean())
-    return total / 2
+    grey = cv2.cvtColor(aligned, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    skin = float(np.median(grey[60:100, 30:82])) or 1.0
+    spreads = [float(grey[int(cy - 5):int(cy + 5), int(cx - 10):int(cx + 10)].std())
+               for cx, cy in EYES]
+    return sum(spreads) / len(spreads) / skin
 
 
 def blink_check(base_aligned: Any, frame_aligned: Any, index: int,
                 policy: SpoofPolicy) -> Check:
-    """A real blink covers the eye with the lid: its white disappears from the pixels. Squashing
-    an open eye (a warp) keeps a line of white."""
-    before = sclera(base_aligned)
+    """A real blink covers the eye with the lid: the eye's contrast falls in the pixels.
+    Squashing or pulling an open eye (a warp) keeps its iris and white, so its contrast."""
+    before = eye_contrast(base_aligned)
     if before < 0.02:
-        return Check("blink_pixels", 0.0, True, "no eye white to compare", index)
-    score = sclera(frame_aligned) / before
-    ok = score <= policy.sclera_max
+        return Check("blink_pixels", 0.0, True, "no eye contrast to compare", index)
+    score = eye_contrast(frame_aligned) / before
+    ok = score <= policy.eye_contrast_max
     return Check("blink_pixels", round(score, 3), ok, "" if ok else "eye squashed, not closed",
                  index)
 

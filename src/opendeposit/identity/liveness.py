@@ -51,7 +51,7 @@ class Thresholds:
     motion: float = 1.0  # mean grey difference of 64×64 thumbnails: below, the same picture
     max_other_yaw: float = 0.25  # a mouth or blink frame must not be a big turn
     identity_frames: int = 2  # frames whose embedding is compared with the selfie's
-    detect_side: int = 480  # frames are searched for faces on a copy this wide at most
+    detect_side: int = 640  # frames are searched for faces on a copy this wide at most
 
 
 def pose_of(face: Face, aligned: Any) -> Pose:

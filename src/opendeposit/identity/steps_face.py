@@ -165,11 +165,13 @@ async def verify_face(p: Platform, *, customer_id: int, application_id: int,
                       {"expected": len(ch["actions"]), "got": len(shots)})
     pictures = [photo, *shots]
     kit_pass, bound = _binding(p, ch, pictures, capture_doc)
-    refs = await _references(p, app)
-    outcome = await asyncio.to_thread(analyse, p.identity, photo, shots,
-                                      [Action(a) for a in ch["actions"]], mirrored, *refs)
-    if bound[0] and not outcome.problem:
-        outcome.problem, outcome.details = bound[0], bound[1]
+    if bound[0]:  # not bound to this challenge: nothing else is worth looking at
+        outcome = FaceOutcome(bound[0], bound[1], hashes=await asyncio.to_thread(
+            lambda: [antispoof.picture_hash(ph.image) for ph in pictures]))
+    else:
+        refs = await _references(p, app)
+        outcome = await asyncio.to_thread(analyse, p.identity, photo, shots,
+                                          [Action(a) for a in ch["actions"]], mirrored, *refs)
     await _spoof_decision(p, app, outcome, [ph.sha256 for ph in pictures], kit_pass)
     outcome = _judge(p, outcome)
     await _keep(p, app, ctx, photo, shots, outcome, ch, consent.version, kit_pass)
@@ -247,9 +249,10 @@ async def _spoof_decision(p: Platform, app: Application, o: FaceOutcome, digests
         await replay.remember(conn, application_id=app.id, attempt=attempt, digests=digests,
                               hashes=o.hashes)
     o.signals.append(check)
-    if o.problem:
-        return
-    problem, deciding = antispoof.judge([check] if kit_pass else o.signals, policy)
+    if o.problem and (o.problem.startswith("CAPTURE_") or check.passed):
+        return  # a replay outranks what the analysis found; a broken binding outranks both
+    problem, deciding = antispoof.judge([check] if kit_pass or o.problem else o.signals,
+                                        policy)
     if problem and deciding is not None:
         at = deciding.frame
         o.problem = problem

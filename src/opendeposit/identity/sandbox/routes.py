@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import Field, StrictBool, StrictStr
 
@@ -99,34 +99,34 @@ async def face_kit(key: str, body: FaceKitIn, p: PlatformDep) -> dict[str, Any]:
     return kit
 
 
-class OwnPhotoIn(Strict):
-    photo: StrictStr | None = Field(None, max_length=11_000_000, description="base64 JPEG/PNG "
-                                    "of your own face; null puts the sample photo back")
-
-
 @router.put("/identities/{key}/photo", tags=["sandbox"])
-async def own_photo(key: str, body: OwnPhotoIn, p: PlatformDep) -> dict[str, Any]:
+async def own_photo(key: str, p: PlatformDep, photo: Annotated[UploadFile | None, File(
+        description="JPEG/PNG of your own face; none puts the sample photo back")] = None
+                    ) -> dict[str, Any]:
     """Registers your own face as this sandbox person's registry photo (联网核查 returns it), so
     that the face step can be done with your own camera. Do it before the identity step."""
-    photo = _photo(body.photo)
-    if not await identities.use_own_photo(p, key, photo):
+    data = await photo.read() if photo else None
+    if data:
+        images.decode(data, field="photo", min_side=64)
+    if not await identities.use_own_photo(p, key, data or None):
         raise NotFound()
-    return {"key": key, "photo_source": "own" if photo else "sample"}
-
-
-class FaceIdCaptureIn(Strict):
-    outcome: Literal["pass", "spoof", "timeout"] = "pass"
-    selfie: StrictStr | None = Field(None, max_length=11_000_000, description="base64 JPEG "
-                                     "of the best frame the simulated SDK captured")
+    return {"key": key, "photo_source": "own" if data else "sample"}
 
 
 @router.post("/faceid/{token}/capture", tags=["sandbox"])
-async def faceid_capture(token: str, body: FaceIdCaptureIn, p: PlatformDep) -> dict[str, Any]:
+async def faceid_capture(
+    token: str, p: PlatformDep,
+    outcome: Annotated[Literal["pass", "spoof", "timeout"], Form()] = "pass",
+    selfie: Annotated[UploadFile | None, File(description="the best frame the simulated SDK "
+                                              "captured")] = None,
+) -> dict[str, Any]:
     """The simulated vendor SDK (liveness_provider=vendor): it captured on the device and
     reports `outcome`; the platform then fetches the result with the token."""
     vendor = p.identity.vendor
-    if vendor is None or not hasattr(vendor, "complete"):
+    data = await selfie.read() if selfie else None
+    if data:
+        images.decode(data, field="selfie")
+    if vendor is None or not hasattr(vendor, "complete") or not await vendor.complete(
+            token=token, outcome=outcome, selfie=data or None):
         raise NotFound()
-    if not await vendor.complete(token=token, outcome=body.outcome, selfie=_photo(body.selfie)):
-        raise NotFound()
-    return {"token": token, "outcome": body.outcome}
+    return {"token": token, "outcome": outcome}
