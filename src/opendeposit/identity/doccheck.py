@@ -51,12 +51,11 @@ def document_actions(raw: str) -> dict[str, str]:
 class DocThresholds:
     copy_chroma: float = 2.5  # std of the colour (Lab a*, b*) over the card: below, a copy
     screen_peak: float = 14.0  # spectrum peak over its ring: above, a screen's pixel grid
-    glare_share: float = 0.12  # share of a field's box burnt white
+    glare_share: float = 0.2  # share of a field's box burnt white, its ink washed out
     border_margin: float = 0.01  # the card must lie inside the photo by this share
     skin_share: float = 0.04  # share of the card's text area in skin colour: a finger
-    edit_sharp: float = 1.9  # a field's edges this much sharper than the others'
-    edit_noise: float = 0.45  # a field's noise this much lower than the others'
-    edit_height: float = 0.28  # a field's text height this far off the card's layout
+    edit_sharp: float = 1.3  # a field's edges this much sharper than the others' …
+    edit_noise: float = 0.5  # … and its background this much quieter: pasted text
 
 
 @dataclass
@@ -96,6 +95,12 @@ ANCHORS = {"front": ("姓名", 8.8, "号码", 47.8, "姓名", 6.0),
            "back": ("中华人民共和国", 10.8, "有效期", 47.2, "有效期", 14.0)}
 
 
+# where the values are printed (mm: x0, y0, x1, y1): glare there hides a field
+FIELDS = {"front": ((17, 6, 50, 12), (17, 13, 52, 18), (17, 20, 52, 25), (17, 27, 54, 44),
+                    (28, 44.5, 82, 50.5)),
+          "back": ((30, 36.5, 84, 41.5), (30, 44.5, 84, 49.5))}
+
+
 def _centre_y(ln: OcrLine) -> float:
     return sum(p[1] for p in ln.box) / len(ln.box)
 
@@ -130,15 +135,26 @@ def copy_score(card: Any) -> float:
     import cv2
     import numpy as np
 
-    lab = cv2.cvtColor(card, cv2.COLOR_BGR2LAB).astype(np.float32)
-    return float(np.hypot(lab[..., 1].std(), lab[..., 2].std()))
+    h, w = card.shape[:2]
+    inner = card[h // 10:h - h // 10, w // 10:w - w // 10]
+    lab = cv2.cvtColor(inner, cv2.COLOR_BGR2LAB).astype(np.float32)
+    a, b = lab[..., 1], lab[..., 2]
+    spread = [float(np.percentile(c, 95) - np.percentile(c, 5)) for c in (a, b)]
+    return float(np.hypot(*spread)) / 2
 
 
 def glare_share(patch: Any) -> float:
+    """Share of a text line's box burnt white, when the ink itself is washed out there (an
+    over-exposed card keeps dark ink; a reflection hides the characters)."""
     import cv2
+    import numpy as np
 
-    hsv = cv2.cvtColor(patch, cv2.COLOR_BGR2HSV)
-    return float(((hsv[..., 2] >= 250) & (hsv[..., 1] < 30)).mean()) if patch.size else 0.0
+    if not patch.size:
+        return 0.0
+    grey = cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY)
+    if float(np.percentile(grey, 2)) < 140:
+        return 0.0
+    return float((grey >= 250).mean())
 
 
 def skin_share(patch: Any) -> float:
@@ -171,26 +187,23 @@ def line_stats(image: Any, ln: OcrLine) -> tuple[float, float]:
 
 def edited_lines(image: Any, lines: list[OcrLine], t: DocThresholds
                  ) -> tuple[float, dict[str, Any]] | None:
-    """A field whose edges, noise or text size do not match the rest of the card: pasted or
-    retyped text (another font, no camera blur, no sensor noise, another compression)."""
+    """A field that is crisper and quieter than the rest of the photo: text pasted or retyped
+    after the photo was taken (no camera blur, no sensor noise, another compression)."""
     import numpy as np
 
     rows = [ln for ln in lines if len(ln.text) >= 2 and "SAMPLE" not in ln.text.upper()]
     if len(rows) < 4:
         return None
     stats = [line_stats(image, ln) for ln in rows]
-    sharp = np.array([s[0] for s in stats])
-    noise = np.array([s[1] for s in stats])
-    heights = np.array([ln.height for ln in rows])
-    ms, mn, mh = float(np.median(sharp)), float(np.median(noise)), float(np.median(heights))
-    for ln, s, n, h in zip(rows, sharp, noise, heights, strict=True):
-        off_size = abs(h / mh - 1) if mh else 0.0
-        if ms and s / ms >= t.edit_sharp:
-            return float(s / ms), {"field_text_len": len(ln.text), "why": "sharper"}
-        if mn > 0.3 and n / mn <= t.edit_noise:
-            return float(n / mn), {"field_text_len": len(ln.text), "why": "no noise"}
-        if off_size >= t.edit_height and ("号码" in ln.text or "姓名" in ln.text):
-            return off_size, {"field_text_len": len(ln.text), "why": "text size"}
+    for k, (ln, (sharp, noise)) in enumerate(zip(rows, stats, strict=True)):
+        others = [s for j, s in enumerate(stats) if j != k]
+        ms = float(np.median([s[0] for s in others]))
+        mn = float(np.median([s[1] for s in others]))
+        if mn < 0.5 or not ms:
+            continue  # a photo with no noise at all says nothing about pasted text
+        if sharp / ms >= t.edit_sharp and noise / mn <= t.edit_noise:
+            return float(sharp / ms), {"field_text_len": len(ln.text),
+                                       "noise_ratio": round(noise / mn, 3)}
     return None
 
 
@@ -201,12 +214,19 @@ def check_side(image: Any, lines: list[OcrLine], side: str, *,
     from opendeposit.identity.antispoof import screen_score
     from opendeposit.identity.ports import Face
 
+    lines = [ln for ln in lines if "SAMPLE" not in ln.text.upper() and "样本" not in ln.text]
     out: list[Finding] = []
     text = "".join(ln.text for ln in lines)
     if "临时" in text:
         out.append(Finding("ID_CARD_TEMPORARY", side, 1.0, {"why": "临时 printed"}))
     where = place(lines, side)
-    if where is None:
+    if where is None:  # an anchor line is hidden: look for glare or a finger over the text
+        share = max((glare_share(_crop(image, _union([ln]))) for ln in lines), default=0.0)
+        if share >= t.glare_share:
+            out.append(Finding("ID_CARD_GLARE", side, share, {"why": "an anchor is hidden"}))
+        if lines and skin_share(_crop(image, _union(lines))) >= t.skin_share:
+            out.append(Finding("ID_CARD_OCCLUDED", side, skin_share(_crop(
+                image, _union(lines))), {"why": "an anchor line is covered"}))
         return out
     h, w = image.shape[:2]
     x0, y0, x1, y1 = where.card
@@ -221,13 +241,10 @@ def check_side(image: Any, lines: list[OcrLine], side: str, *,
         peak = screen_score(card, Face((0.0, 0.0, float(cw), float(ch)), 1.0, ()))
         if peak > t.screen_peak:
             out.append(Finding("ID_CARD_SCREEN", side, peak))
-    for ln in lines:
-        xs, ys = [p[0] for p in ln.box], [p[1] for p in ln.box]
-        share = glare_share(_crop(image, (int(min(xs)), int(min(ys)), int(max(xs)) + 1,
-                                          int(max(ys)) + 1)))
-        if share >= t.glare_share:
-            out.append(Finding("ID_CARD_GLARE", side, share))
-            break
+    boxes = [where.box(*mm) for mm in FIELDS[side]] + [_union([ln]) for ln in lines]
+    share = max((glare_share(_crop(image, b)) for b in boxes), default=0.0)
+    if share >= t.glare_share:
+        out.append(Finding("ID_CARD_GLARE", side, share))
     text_area = where.box(5, 5, 54, 52) if side == "front" else where.box(28, 5, 84, 52)
     skin = skin_share(_crop(image, text_area))
     portrait_gone = side == "front" and find_face is not None and not find_face(
@@ -238,6 +255,12 @@ def check_side(image: Any, lines: list[OcrLine], side: str, *,
     if edited:
         out.append(Finding("ID_CARD_EDITED", side, edited[0], edited[1]))
     return out
+
+
+def _union(lines: list[OcrLine]) -> tuple[int, int, int, int]:
+    xs = [p[0] for ln in lines for p in ln.box]
+    ys = [p[1] for ln in lines for p in ln.box]
+    return int(min(xs)), int(min(ys)), int(max(xs)) + 1, int(max(ys)) + 1
 
 
 def temporary_by_validity(valid_from: Any, valid_to: Any) -> bool:
