@@ -6,10 +6,11 @@ Models are not loaded here: the OCR and face engines load lazily on first use (o
 
 from __future__ import annotations
 
-import hmac
 import json
+import secrets
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import Any
 
 from opendeposit.config import Settings
 from opendeposit.db import Database
@@ -88,15 +89,19 @@ def _shared_engines() -> tuple[OcrEngine, FaceEngine]:
 _ENGINES: tuple[OcrEngine, FaceEngine] | None = None
 
 
-def build_identity(settings: Settings, db: Database, *, data_key: bytes,
-                   lookup_key: bytes) -> IdentityKit:
+def build_identity(settings: Settings, db: Database, *, data_key: Any,
+                   registry_secret: bytes, elements_secret: bytes = b"",
+                   vendor_secret: bytes = b"") -> IdentityKit:
+    """`data_key`: the key, or the platform's DataCipher (follows key rotation);
+    `registry_secret`, `elements_secret`, `vendor_secret`: each outside party's own HMAC
+    secret. The sandbox signs its face kits with a key made here (one per process)."""
     from opendeposit.identity.adapters.registry import HttpRegistry, SandboxRegistry
 
     registry: CitizenRegistry
     if settings.is_sandbox:
         registry = SandboxRegistry(db)
     elif settings.citizen_registry_url:
-        registry = HttpRegistry(settings.citizen_registry_url, secret=lookup_key)
+        registry = HttpRegistry(settings.citizen_registry_url, secret=registry_secret)
     else:
         raise SystemExit("production needs OPENDEPOSIT_CITIZEN_REGISTRY_URL")
     ocr, faces = _shared_engines()
@@ -110,26 +115,25 @@ def build_identity(settings: Settings, db: Database, *, data_key: bytes,
     flow = replace(flow, capture_signature=settings.liveness_capture_signature,
                    liveness_provider=settings.liveness_provider)
     spoof = spoof_policy(settings.liveness_policy)
-    kit_key = hmac.new(lookup_key, b"sandbox face kit", "sha256").digest() \
-        if settings.is_sandbox else None
+    kit_key = secrets.token_bytes(32) if settings.is_sandbox else None
     return IdentityKit(ocr=ocr, registry=registry, faces=faces,
                        liveness=ActionLiveness(faces, Thresholds(), spoof),
                        cipher=BlobCipher(data_key), policy=Policy(service_area=area), flow=flow,
                        spoof_policy=spoof, kit_key=kit_key,
                        documents=document_actions(settings.document_checks),
-                       elements=build_elements(settings, lookup_key),
-                       vendor=build_vendor(settings, db, lookup_key))
+                       elements=build_elements(settings, elements_secret),
+                       vendor=build_vendor(settings, db, vendor_secret))
 
 
 def build_elements(settings: Settings, secret: bytes) -> CardElements | None:
-    """The five-element check: the sandbox's card network, or the service at its URL."""
+    """The five-element check: in the sandbox its card network (bootstrap wires it); in
+    production the card network's element service (CARD_ELEMENTS_URL, else the network's
+    own URL), signed with the card network's secret."""
     from opendeposit.identity.adapters.elements import HttpCardElements
 
-    if settings.card_elements_url:
-        return HttpCardElements(settings.card_elements_url, secret=secret)
-    if not settings.is_sandbox:
-        raise SystemExit("production needs OPENDEPOSIT_CARD_ELEMENTS_URL (five-element check)")
-    return None  # the sandbox: bootstrap wires SandboxCardElements on its card network
+    url = settings.card_elements_url or ("" if settings.is_sandbox
+                                         else settings.card_network_url)
+    return HttpCardElements(url, secret=secret) if url else None
 
 
 def build_vendor(settings: Settings, db: Database, secret: bytes) -> VendorLiveness | None:
