@@ -100,7 +100,7 @@ def flow(a: Any, b: Any) -> Any:
     """Dense motion from `a` to `b` (DIS, fast preset): b[y + fy, x + fx] ≈ a[y, x]."""
     import cv2
 
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_FAST)  # type: ignore[attr-defined]
     return dis.calc(a.astype("uint8"), b.astype("uint8"), None)
 
 

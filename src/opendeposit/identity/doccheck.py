@@ -140,7 +140,7 @@ def copy_score(card: Any) -> float:
     lab = cv2.cvtColor(inner, cv2.COLOR_BGR2LAB).astype(np.float32)
     a, b = lab[..., 1], lab[..., 2]
     spread = [float(np.percentile(c, 95) - np.percentile(c, 5)) for c in (a, b)]
-    return float(np.hypot(*spread)) / 2
+    return float(np.hypot(spread[0], spread[1])) / 2
 
 
 def glare_share(patch: Any) -> float:

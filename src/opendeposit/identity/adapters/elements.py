@@ -67,9 +67,10 @@ class HttpCardElements:
             data = resp.json() if resp.status_code == 200 else None
             if not isinstance(data, dict):
                 raise ValueError("no answer")
-            return ElementsAnswer(
-                *(ElementResult(data[k]) for k in ("card", "name", "id_number", "phone",
-                                                   "class_one")),
-                bank=str(data.get("bank", "")), reference=str(data.get("reference", "")))
+            r = {k: ElementResult(data[k]) for k in ("card", "name", "id_number", "phone",
+                                                     "class_one")}
+            return ElementsAnswer(r["card"], r["name"], r["id_number"], r["phone"],
+                                  r["class_one"], bank=str(data.get("bank", "")),
+                                  reference=str(data.get("reference", "")))
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             raise errors.ElementsUnavailable() from exc
