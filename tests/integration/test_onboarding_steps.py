@@ -445,3 +445,16 @@ async def test_the_five_element_answer_keeps_no_holder_data(platform: Platform) 
                            "reference"}
     assert SZ.person.name not in str(check["detail"]) and SZ.phone not in str(check["detail"])
     assert kinds and "five-element" in kinds[0]
+
+
+async def test_the_demo_can_use_your_own_face_as_the_registry_photo(platform: Platform) -> None:
+    photo = png(320, 400)
+    async with api_client(platform) as c:
+        r = await c.put("/sandbox/identities/gd-shenzhen/photo",
+                        files={"photo": ("me.png", photo, "image/png")})
+        assert r.status_code == 200 and r.json()["photo_source"] == "own"
+        assert (await c.put("/sandbox/identities/nobody/photo",
+                            files={"photo": ("me.png", photo, "image/png")})).status_code == 404
+    answer = await platform.identity.registry.check(name=SZ.person.name,
+                                                    id_number=SZ.person.id_number)
+    assert answer.photo == photo  # the registry (联网核查) now returns your own photo

@@ -42,7 +42,7 @@ class SpoofPolicy:
     size_consistent: bool = True  # every picture the same size (one camera, one session)
     still_signals_to_refuse: int = 1  # failing still-photo checks that refuse the attempt
     replay_bits: int = 3  # perceptual-hash distance of a near copy
-    replay_thumb: float = 3.0  # mean grey difference of the 16×16 aligned faces of a copy
+    replay_thumb: float = 0.5  # mean grey difference of the 16×16 thumbnails of a copy
 
 
 STILL_CHECKS = ("same_image", "planar", "blink_pixels", "sizes")

@@ -116,7 +116,7 @@ async def ensure(p: Platform) -> list[dict[str, Any]]:
             await p.sandbox["cards"].add_card(card_number=ident.card_number, name=person.name,
                                               id_number=person.id_number, phone=ident.phone,
                                               bank=ident.bank, balance=100_000_000)
-        out.append(describe(ident, has_photo))
+        out.append({**describe(ident, has_photo), "own_face": own.is_file()})
     return out
 
 
