@@ -15,19 +15,25 @@ from opendeposit.platform import Platform
 from opendeposit.risk import service as risk
 from opendeposit.risk.history import Event, EventKind
 from tests.helpers import Opened, bearer
+from tests.identity_support import signed_capture
 
 RED, BLUE = (200, 40, 40), (40, 40, 200)
 
 
-def photo(color: tuple[int, int, int], seed: int = 0) -> bytes:
-    """A 240×240 JPEG of one colour (plus a marker pixel row, so each seed differs)."""
+_shots = iter(range(1, 10**9))
+
+
+def photo(color: tuple[int, int, int], seed: int | None = None) -> bytes:
+    """A 240×240 JPEG of one colour under its own noise: every call is a new exposure (the
+    replay registry would refuse a repeated picture); the colour is what FakeFaces sees."""
+    import numpy as np
     from PIL import Image
 
-    img = Image.new("RGB", (240, 240), color)
-    for x in range(seed % 200 + 1):
-        img.putpixel((x, 0), (seed % 255, 0, 0))
+    rnd = np.random.default_rng(next(_shots) if seed is None else seed)
+    noise = rnd.integers(-40, 41, size=(240, 240, 3))
+    pixels = np.clip(np.array(color) + noise, 0, 255).astype(np.uint8)
     buf = io.BytesIO()
-    img.save(buf, "JPEG", quality=95)
+    Image.fromarray(pixels, "RGB").save(buf, "JPEG", quality=95)
     return buf.getvalue()
 
 
@@ -68,20 +74,24 @@ def use_fake_faces(p: Platform) -> None:
 async def register_face(p: Platform, opened: Opened, color: tuple[int, int, int] = RED) -> None:
     """Put the customer's person in the sandbox citizen registry with a photo."""
     await p.sandbox["citizens"].add(name=opened.account.holder_name,
-                                    id_number="11010519491231002X", photo=photo(color, 99))
+                                    id_number="11010519491231002X", photo=photo(color, 0))
 
 
 async def pass_face(client: httpx.AsyncClient, headers: dict[str, str], step_up_id: str,
-                    color: tuple[int, int, int] = RED) -> httpx.Response:
+                    color: tuple[int, int, int] = RED,
+                    pictures: list[bytes] | None = None) -> httpx.Response:
+    """Fetch the challenge, then upload a selfie and one frame per action, signed for it by
+    the capture protocol as the H5 app does (fresh pictures unless `pictures` are given)."""
     got = await client.get(f"/api/v1/step-up/{step_up_id}/challenge", headers=headers)
     if got.status_code != 200:
         return got
     ch = got.json()
-    files = [("selfie", ("s.jpg", photo(color, 1), "image/jpeg"))] + [
-        ("frames", (f"f{i}.jpg", photo(color, 10 + i), "image/jpeg"))
-        for i in range(ch["frames_expected"])]
+    pictures = pictures or [photo(color) for _ in range(1 + ch["frames_expected"])]
+    files = [("selfie", ("s.jpg", pictures[0], "image/jpeg"))] + [
+        ("frames", (f"f{i}.jpg", data, "image/jpeg")) for i, data in enumerate(pictures[1:])]
     return await client.post(f"/api/v1/step-up/{step_up_id}/face", headers=headers,
-                             files=files, data={"nonce": ch["nonce"]})
+                             files=files, data={"nonce": ch["nonce"],
+                                                "capture": signed_capture(ch, pictures)})
 
 
 async def staff(p: Platform, *roles: str, staff_id: int = 900) -> dict[str, str]:

@@ -16,7 +16,16 @@ from opendeposit.risk.history import EventKind
 from opendeposit.risk.models import risk_alert, risk_decision, risk_step_up
 from opendeposit.risk.service import Call, forget_rules
 from tests.helpers import api_client, bearer, open_customer
-from tests.risk_support import BLUE, RED, judge, pass_face, register_face, staff, use_fake_faces
+from tests.risk_support import (
+    BLUE,
+    RED,
+    judge,
+    pass_face,
+    photo,
+    register_face,
+    staff,
+    use_fake_faces,
+)
 
 CALL = Call("top_up", hashlib.sha256(b"top_up 2.00").hexdigest())
 
@@ -157,3 +166,32 @@ async def test_three_failed_faces_spend_the_step_up(platform) -> None:
         assert codes == ["FACE_MISMATCH", "FACE_MISMATCH", "STEP_UP_FAILED"]
         r = await pass_face(client, h, s.id, RED)
         assert r.json()["error"]["code"] == "STEP_UP_FAILED"
+
+
+async def test_the_face_step_up_has_onboardings_defences(platform) -> None:
+    """Pictures not signed for the challenge, or seen in an earlier attempt, are refused."""
+    use_fake_faces(platform)
+    c = await open_customer(platform)
+    await register_face(platform, c, RED)
+    async with platform.db.transaction() as conn:
+        s = await stepup.create(conn, customer_id=c.customer_id, operation="x",
+                                request_hash="y", methods=("face",), reason="T")
+    h = await bearer(platform, c.customer_id)
+    async with api_client(platform) as client:
+        ch = (await client.get(f"/api/v1/step-up/{s.id}/challenge", headers=h)).json()
+        assert ch["capture_key"] and ch["capture"]["labels"][0] == "selfie"
+        unsigned = await client.post(f"/api/v1/step-up/{s.id}/face", headers=h, files=[
+            ("selfie", ("s.jpg", photo(RED), "image/jpeg"))] + [
+            ("frames", (f"f{i}.jpg", photo(RED), "image/jpeg"))
+            for i in range(ch["frames_expected"])], data={"nonce": ch["nonce"]})
+        assert unsigned.json()["error"]["code"] == "CAPTURE_SIGNATURE_MISSING"
+        fresh = unsigned.json()["error"]["details"]["challenge"]
+        pictures = [photo(RED) for _ in range(1 + fresh["frames_expected"])]
+        ok = await pass_face(client, h, s.id, pictures=pictures)
+        assert ok.status_code == 200, ok.text
+    async with platform.db.transaction() as conn:
+        again = await stepup.create(conn, customer_id=c.customer_id, operation="x",
+                                    request_hash="z", methods=("face",), reason="T")
+    async with api_client(platform) as client:
+        replayed = await pass_face(client, h, again.id, pictures=pictures)
+    assert replayed.json()["error"]["code"] == "LIVENESS_REPLAY"

@@ -27,7 +27,7 @@ from opendeposit.accounts.service import AccountNotFound, audit
 from opendeposit.auth import service as auth
 from opendeposit.errors import NotFound
 from opendeposit.identity import errors as id_errors
-from opendeposit.identity.steps_card import five_elements, normalize_card
+from opendeposit.identity.steps_card import check_five_elements, normalize_card
 from opendeposit.ledger import service as ledger
 from opendeposit.payments.models import payment_order
 from opendeposit.platform import Platform
@@ -108,11 +108,13 @@ async def start_card_change(p: Platform, *, who: Who, card_number: str,
         problems = await _card_facts(conn, h, card_hash)
     rules.raise_first(problems, status=h.status, operation="card_change")
     phone = h.phone(p.vault)
-    found = await p.cards.card_holder(card)
-    problem, elements = five_elements(found, name=h.name(p.vault) or "",
-                                      id_number=h.id_number(p.vault) or "", phone=phone)
-    if problem is not None or found is None:
-        raise id_errors.by_code(problem or "CARD_NOT_FOUND")(details={"elements": elements})
+    checker = p.identity.elements
+    assert checker is not None, "bootstrap wires the five-element check"
+    problem, elements, answer = await check_five_elements(
+        checker, card_number=card, name=h.name(p.vault) or "",
+        id_number=h.id_number(p.vault) or "", phone=phone)
+    if problem is not None:
+        raise id_errors.by_code(problem)(details={"elements": elements})
     request_hash = _request_hash(CARD_CHANGE, card_hash)
     if step_up_id is None:
         raise await _ask_face(p, who, CARD_CHANGE, request_hash, "CARD_CHANGE")
@@ -126,12 +128,12 @@ async def start_card_change(p: Platform, *, who: Who, card_number: str,
         change_id = (await conn.execute(bound_card_change.insert().values(
             account_id=h.account_id, customer_id=who.customer_id,
             card_enc=p.vault.encrypt(card), card_hash=card_hash, card_last4=card[-4:],
-            bank_name=found.bank, status="sms_sent", step_up_id=s.id, created_at=now,
+            bank_name=answer.bank or "", status="sms_sent", step_up_id=s.id, created_at=now,
             expires_at=now + CHANGE_TTL).returning(bound_card_change.c.id))).scalar_one()
     await auth.request_code(p, phone=phone, device_id=who.device_id or "web", ip=who.ip,
                             purpose="card_change")
     return {"change_id": change_id, "status": "sms_sent",
-            "card": {"bank": found.bank, "card_no_masked": mask_card(card)},
+            "card": {"bank": answer.bank or "", "card_no_masked": mask_card(card)},
             "sms_sent_to": mask_phone(phone), "expires_in": p.settings.sms_code_ttl_seconds}
 
 

@@ -79,15 +79,18 @@ async def step_up_face(
     frames: Annotated[list[UploadFile] | None, File()] = None,
     nonce: Annotated[str | None, Form(max_length=64)] = None,
     mirrored: Annotated[bool, Form()] = False,
+    capture: Annotated[str | None, Form(description="the capture protocol's signatures, JSON "
+                                        "(identity/docs.md)", max_length=20_000)] = None,
 ) -> dict[str, Any]:
-    """Selfie + one frame per challenge action, compared with the registry photo of the
-    account holder. A failure answers the identity codes (LIVENESS_*, FACE_MISMATCH, …) with
-    the next challenge in `details.challenge`; the third failure spends the step-up."""
+    """Selfie + one frame per challenge action, signed for the challenge (the onboarding capture
+    protocol, `capture`), compared with the registry photo of the account holder. A failure
+    answers the identity codes (CAPTURE_*, LIVENESS_*, FACE_MISMATCH, …) with the next
+    challenge in `details.challenge`; the third failure spends the step-up."""
     return await verify.verify_face(
         p, customer_id=who.id, step_up_id=step_up_id,
         selfie=await selfie.read() if selfie else None,
         frames=[await f.read() for f in frames or []], nonce=nonce, mirrored=mirrored,
-        ip=client_ip(request))
+        ip=client_ip(request), capture_doc=capture)
 
 
 @router.post("/step-up/{step_up_id}/sms", status_code=202, tags=["step-up"],

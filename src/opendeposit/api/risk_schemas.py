@@ -26,10 +26,16 @@ class StepUpView(BaseModel):
 
 
 class ChallengeView(BaseModel):
+    """The onboarding liveness challenge (identity/docs.md): the actions, and the one-time key
+    and rules the client signs its pictures with (the capture protocol)."""
+
     nonce: str
     actions: list[str] = Field(examples=[["turn_left", "blink", "open_mouth"]])
     expires_at: str
     frames_expected: int
+    capture_key: str | None = None
+    capture: dict[str, Any] | None = Field(None, description="{version, labels, min_gap_ms}")
+    provider: str | None = Field(None, description="local | vendor")
 
 
 class SmsSentView(BaseModel):

@@ -2,9 +2,10 @@
 then a selfie and one frame per action — compared with the citizen registry's photo of the
 account holder) or by an SMS code to the account's phone.
 
-The face work goes through the identity context's public functions (`steps_face.analyse`,
-`issue_challenge`, `public_challenge`, `images.decode`) in `_face_outcome` only, so that a
-change of the liveness protocol over there is a change of one function here.
+The face work goes through the identity context's functions (`steps_face.analyse`,
+`issue_challenge`, `public_challenge`, the capture binding, `replay`, `antispoof.judge`,
+`images.decode`) in `_face_outcome` and `_spoof_and_match` only, so a step-up gets exactly
+onboarding's defences (nonce-bound capture, replay registry, still-photo and screen checks).
 """
 
 from __future__ import annotations
@@ -14,19 +15,30 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from opendeposit import clock
 from opendeposit.accounts.domain import mask_phone
 from opendeposit.accounts.holder import Holder, holder
 from opendeposit.auth import service as auth
 from opendeposit.errors import OpenDepositError, ValidationFailed
+from opendeposit.identity import antispoof, images, replay
 from opendeposit.identity import errors as id_errors
-from opendeposit.identity import images
 from opendeposit.identity.evidence import put_blob
 from opendeposit.identity.ports import Action, RegistryResult
-from opendeposit.identity.steps_face import analyse, issue_challenge, public_challenge
+from opendeposit.identity.steps_face import (
+    FaceOutcome,
+    _binding,  # the capture protocol's check; no public name for it yet (see docs.md)
+    analyse,
+    issue_challenge,
+    public_challenge,
+)
 from opendeposit.platform import Platform
 from opendeposit.risk import stepup
 from opendeposit.risk.stepup import FACE, SMS, StepUp
+
+# The replay registry is keyed by onboarding application; step-up pictures are kept under 0.
+STEP_UP_PICTURES = 0
 
 
 class FaceReferenceMissing(OpenDepositError):
@@ -73,24 +85,45 @@ async def challenge(p: Platform, *, customer_id: int, step_up_id: str) -> dict[s
     return public_challenge(ch)
 
 
-def _face_outcome(p: Platform, selfie: images.Photo, frames: list[images.Photo],
-                  ch: dict[str, Any], mirrored: bool, reference: bytes) -> tuple[str | None,
-                                                                                 dict[str, Any]]:
-    """(problem code or None, evidence) — liveness and the comparison with the registry photo.
-    A score in the grey band fails: a step-up has no staff review behind it."""
-    o = analyse(p.identity, selfie, frames, [Action(a) for a in ch["actions"]], mirrored,
-                reference, None)
-    flow = p.identity.flow
+def _face_outcome(p: Platform, pictures: list[images.Photo], ch: dict[str, Any],
+                  mirrored: bool, reference: bytes, capture_doc: str | None
+                  ) -> tuple[FaceOutcome, bool]:
+    """The onboarding protocol's checks of one attempt (worker thread): the capture binding to
+    this challenge (or the sandbox's signed kit), then liveness and the comparison with the
+    registry photo. → (outcome with the pictures' hashes, sandbox kit?)."""
+    kit_pass, (problem, where) = _binding(p, ch, pictures, capture_doc)
+    if problem:
+        return FaceOutcome(problem, where, hashes=[antispoof.picture_hash(ph.image)
+                                                   for ph in pictures]), kit_pass
+    selfie, *frames = pictures
+    return analyse(p.identity, selfie, frames, [Action(a) for a in ch["actions"]], mirrored,
+                   reference, None), kit_pass
+
+
+async def _spoof_and_match(conn: AsyncConnection, p: Platform, s: StepUp, o: FaceOutcome,
+                           pictures: list[images.Photo], kit_pass: bool) -> str | None:
+    """The replay registry (every picture of every attempt, onboarding's and step-ups') and the
+    signal checks, as onboarding judges them; then the match threshold — a score in the grey
+    band fails, as no staff review stands behind a step-up."""
+    policy = p.identity.spoof_policy
+    digests = [ph.sha256 for ph in pictures]
+    check = await replay.find(conn, digests=digests, hashes=o.hashes, policy=policy,
+                              exact_only=set(range(len(digests))) if kit_pass else None)
+    await replay.remember(conn, application_id=STEP_UP_PICTURES, attempt=s.attempts + 1,
+                          digests=digests, hashes=o.hashes)
+    o.signals.append(check)
     problem = o.problem
-    if problem is None and (o.score is None or o.score < flow.face_match):
+    if not (problem and (problem.startswith("CAPTURE_") or check.passed)):
+        spoofed, _ = antispoof.judge([check] if kit_pass or problem else o.signals, policy)
+        problem = spoofed or problem
+    if problem is None and (o.score is None or o.score < p.identity.flow.face_match):
         problem = "FACE_MISMATCH"
-    return problem, {"score": o.score, "source": o.source, "threshold": flow.face_match,
-                     "liveness": o.liveness.as_dict() if o.liveness else None, **o.details}
+    return problem
 
 
 async def verify_face(p: Platform, *, customer_id: int, step_up_id: str, selfie: bytes | None,
-                      frames: list[bytes], nonce: str | None, mirrored: bool,
-                      ip: str) -> dict[str, Any]:
+                      frames: list[bytes], nonce: str | None, mirrored: bool, ip: str,
+                      capture_doc: str | None = None) -> dict[str, Any]:
     now = clock.utcnow()
     s, who = await _load(p, customer_id, step_up_id, FACE, now)
     ch = s.challenge
@@ -108,12 +141,18 @@ async def verify_face(p: Platform, *, customer_id: int, step_up_id: str, selfie:
         if name and id_number else None
     if answer is None or answer.result is not RegistryResult.MATCH or not answer.photo:
         raise FaceReferenceMissing()
-    problem, evidence = await asyncio.to_thread(_face_outcome, p, photo, shots, ch, mirrored,
-                                                answer.photo)
+    pictures = [photo, *shots]
+    o, kit_pass = await asyncio.to_thread(_face_outcome, p, pictures, ch, mirrored,
+                                          answer.photo, capture_doc)
     async with p.db.transaction() as conn:
+        problem = await _spoof_and_match(conn, p, s, o, pictures, kit_pass)
         blob = await put_blob(conn, p.identity.cipher, photo.data, photo.content_type)
-        evidence |= {"selfie_blob": blob, "frames_sha256": [f.sha256 for f in shots],
-                     "challenge": ch, "registry_reference": answer.reference, "ip": ip}
+        evidence = {"problem": problem, "score": o.score, "source": o.source,
+                    "threshold": p.identity.flow.face_match, "sandbox_kit": kit_pass,
+                    "liveness": o.liveness.as_dict() if o.liveness else None,
+                    "signals": [c.as_dict() for c in o.signals], **o.details,
+                    "selfie_blob": blob, "pictures_sha256": [ph.sha256 for ph in pictures],
+                    "challenge": ch, "registry_reference": answer.reference, "ip": ip}
         if problem is None:
             await stepup.mark(conn, s, now=now, status="verified", method=FACE, verified_at=now,
                               challenge=None, evidence=json.dumps(evidence, default=str))
@@ -130,7 +169,7 @@ async def verify_face(p: Platform, *, customer_id: int, step_up_id: str, selfie:
     assert fresh is not None
     details = {"challenge": public_challenge(fresh),
                "attempts_left": stepup.MAX_ATTEMPTS - attempts,
-               **{k: v for k, v in evidence.items() if k in ("image", "index", "action")}}
+               **{k: v for k, v in o.details.items() if k in ("image", "index", "action")}}
     error = id_errors.by_code(problem)
     if error is OpenDepositError:  # a code the identity context added later: still a 422
         raise ValidationFailed(code=problem, details=details)
