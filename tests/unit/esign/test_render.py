@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from opendeposit.esign import render
+from opendeposit.esign import fonts, render
 from opendeposit.esign.render import CjkFontMissing, find_cjk_font, render_receipt
 from opendeposit.esign.templates import TEMPLATES, receipt_fields
 
@@ -33,7 +33,7 @@ def test_find_cjk_font_points_at_wenquanyi() -> None:
 
 
 def test_missing_font_names_the_debian_package(monkeypatch) -> None:
-    monkeypatch.setattr(render, "_FONT_CANDIDATES", (Path("/nonexistent/font.ttc"),))
+    monkeypatch.setattr(fonts, "FONT_CANDIDATES", (Path("/nonexistent/font.ttc"),))
     with pytest.raises(CjkFontMissing) as caught:
         find_cjk_font()
     assert "fonts-wqy-microhei" in caught.value.message_en

@@ -9,7 +9,6 @@ import os
 import pytest
 
 from opendeposit.esign.pki import load_signing_identity
-from opendeposit.esign.render import render_receipt
 from opendeposit.esign.sign import ReceiptSigner
 from opendeposit.esign.sm2 import sm2_cosign
 from opendeposit.esign.templates import receipt_fields
@@ -27,7 +26,7 @@ from .conftest import BANK, make_receipt
 @pytest.fixture(scope="module")
 def other_signed_pdf(signer: ReceiptSigner) -> bytes:
     """A second genuine receipt, for page swaps."""
-    return signer.sign(render_receipt(make_receipt(number=2, amount=5_000)))
+    return signer.sign_receipt(make_receipt(number=2, amount=5_000))
 
 
 def _codes(pdf, trust, **kwargs) -> list[str]:
