@@ -125,10 +125,10 @@ async def test_signer_crash_between_signing_and_commit_is_resumed(rp) -> None:
     await top_ups(rp, c, 5)
     real_put, calls = rp.esign.store.put, []
 
-    async def put_then_crash(key: str, data: bytes) -> None:
+    async def put_then_crash(key: str, data: bytes) -> None:  # puts may run concurrently
         calls.append(key)
         await real_put(key, data)  # the file is written...
-        if len(calls) == 3:
+        if key.endswith("00000003.pdf") and calls.count(key) == 1:
             raise RuntimeError("signer crashed before its commit")  # ...the commit is not
 
     rp.esign.store.put = put_then_crash  # type: ignore[method-assign]
@@ -137,6 +137,7 @@ async def test_signer_crash_between_signing_and_commit_is_resumed(rp) -> None:
     assert len(rows) == 5 and set(one_per_booking(rows).values()) == {1}
     assert [r.receipt_no[-2:] for r in rows] == ["01", "02", "03", "04", "05"]  # no gap
     assert len(calls) == 6 and calls.count(calls[2]) == 2  # the crashed one was re-signed
+    assert calls[2].endswith("00000003.pdf")
     for r in rows:
         assert hashlib.sha256(await rp.esign.store.get(r.pdf_path)).hexdigest() == r.sha256
     crashed = [r for r in await outbox_rows(rp) if r.attempts]

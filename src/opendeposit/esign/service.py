@@ -76,6 +76,9 @@ class Esign:
         self._trust: TrustAnchors | None = None
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="esign")
         self._ready = asyncio.Lock()
+        from opendeposit.esign.batch import Batcher  # it builds on this module
+
+        self.batcher = Batcher(self)
 
     async def ready(self) -> None:
         """Load the signing key, the timestamp authority and the templates (the signing side)."""
@@ -146,8 +149,9 @@ class Esign:
         return signed, sm2_cosign(signed, self._signer.identity.sm2_private_key)
 
     async def consume(self, envelope: Envelope) -> None:
-        """The ESIGN.RECEIPT.ISSUE consumer (registered by bootstrap)."""
-        await issue(self, envelope)
+        """The ESIGN.RECEIPT.ISSUE consumer (registered by bootstrap): deliveries in flight
+        together are issued as one batch (esign.batch)."""
+        await self.batcher.submit(envelope)
 
     def close(self) -> None:
         self._worker.shutdown(wait=False)
@@ -228,10 +232,12 @@ async def _find(db: Database, *where: Any) -> Any:
         return (await conn.execute(select(receipt).where(*where))).first()
 
 
-async def next_seq(conn: Any, db: Database, business_date: dt.date) -> int:
-    """The day's next receipt sequence: gap-free, as it commits with the receipt row."""
+async def next_seq(conn: Any, db: Database, business_date: dt.date, *, count: int = 1) -> int:
+    """The day's next receipt sequence (the last of `count` taken together): gap-free, as it
+    commits with the receipt rows."""
     bump = receipt_counter.update().where(receipt_counter.c.business_date == business_date) \
-        .values(last_seq=receipt_counter.c.last_seq + 1).returning(receipt_counter.c.last_seq)
+        .values(last_seq=receipt_counter.c.last_seq + count) \
+        .returning(receipt_counter.c.last_seq)
     seq = (await conn.execute(bump)).scalar()
     if seq is None:  # the day's first receipt (or a race for it: then bump the winner's row)
         await conn.execute(db.insert(receipt_counter).values(
