@@ -91,7 +91,9 @@ def _serve(settings, host: str, port: int, workers: int = 1) -> None:  # type: i
 @click.argument("role", default="api", type=click.Choice(["api", "relay", "esign"]))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
-def serve(role: str, host: str, port: int) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="esign: signer processes sharing the RabbitMQ queue.")
+def serve(role: str, host: str, port: int, workers: int) -> None:
     """Run one role against the configured database: `api`; `relay` (publishes the outbox:
     to RabbitMQ, or with the memory transport straight to in-process consumers such as the
     signature platform); `esign` (the signature platform consuming from RabbitMQ)."""
@@ -103,6 +105,10 @@ def serve(role: str, host: str, port: int) -> None:
         raise click.UsageError("`serve esign` consumes from RabbitMQ: set "
                                "OPENDEPOSIT_ESB_TRANSPORT=amqp (with the memory transport the "
                                "relay or the API process signs receipts itself)")
+    if role == "esign" and workers > 1:
+        from opendeposit.esign.workers import run_workers
+
+        sys.exit(run_workers(workers, echo=click.echo))
     asyncio.run(_run_bus_role(settings, role))
 
 

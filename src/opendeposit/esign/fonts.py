@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import logging
 import threading
 import zlib
 from dataclasses import dataclass
@@ -87,6 +88,7 @@ def _scale(font: TTFont) -> float:
 def static_font(font_path: Path, chars: str) -> StaticFont:
     """Subset `font_path` (its first face) to `chars` + BASE_CHARS; cached per process."""
     wanted = sorted(set(chars) | set(BASE_CHARS))
+    logging.getLogger("fontTools.subset").setLevel(logging.WARNING)  # a line per table
     with _lock:
         font = TTFont(str(font_path), fontNumber=0)
     options = subset.Options()
