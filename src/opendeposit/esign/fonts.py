@@ -34,7 +34,7 @@ FONT_CANDIDATES = (
 # Always in the static subset: what amounts, dates, numbers, codes and URLs are written with.
 BASE_CHARS = (
     "".join(chr(c) for c in range(0x20, 0x7F))
-    + "零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整人民币年月日个¥—·：，。（）％"
+    + "零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整人民币年月日个¥—…·：，。（）％"
 )
 _SUBSET_DROP = ["FFTM", "GDEF", "GPOS", "GSUB", "vhea", "vmtx", "gasp", "name", "DSIG"]
 _lock = threading.Lock()

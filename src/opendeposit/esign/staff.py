@@ -84,13 +84,16 @@ async def search(db: Database, *, q: str | None = None, kind: str | None = None,
         if text.isdigit() and len(text) <= 18:
             matches.append(receipt.c.customer_id == int(text))
         stmt = stmt.where(or_(*matches))
-    for condition, clause in ((kind, receipt.c.kind == kind),
-                              (date_from, receipt.c.business_date >= date_from),
-                              (date_to, receipt.c.business_date <= date_to),
-                              (customer_id, receipt.c.customer_id == customer_id),
-                              (before_id, receipt.c.id < (before_id or 0))):
-        if condition is not None:
-            stmt = stmt.where(clause)
+    if kind is not None:
+        stmt = stmt.where(receipt.c.kind == kind)
+    if date_from is not None:
+        stmt = stmt.where(receipt.c.business_date >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(receipt.c.business_date <= date_to)
+    if customer_id is not None:
+        stmt = stmt.where(receipt.c.customer_id == customer_id)
+    if before_id is not None:
+        stmt = stmt.where(receipt.c.id < before_id)
     async with db.read() as conn:
         rows = (await conn.execute(stmt)).all()
     return list(rows[:limit]), (rows[limit - 1].id if len(rows) > limit else None)
