@@ -110,12 +110,11 @@ async def issue_batch(es: Esign, batch: list[_Item]) -> None:
         except MessageRejected as exc:
             item.done(exc)
             continue
-        booking = (request.reference, request.kind) if isinstance(request, ReceiptRequest) \
-            else None
-        if booking is None or booking in bookings:
+        if not isinstance(request, ReceiptRequest) \
+                or (request.reference, request.kind) in bookings:
             singles.append(item)
         else:
-            bookings.add(booking)
+            bookings.add((request.reference, request.kind))
             plain.append((item, request))
     reserved = await _reserve_many(es, plain) if plain else []
     if reserved is None:  # a booking had its receipt already (a redelivery): one by one

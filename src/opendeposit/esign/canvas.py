@@ -38,7 +38,8 @@ class TextFonts:
     def show(self, text: str, size: float) -> str:
         """Operators that show `text` at the current text position, switching fonts as needed."""
         gids, runs = self.static.gids, []
-        current, chunk = None, []
+        current: str | None = None
+        chunk: list[str] = []
         for ch in text:
             gid = gids.get(ch)
             if gid is not None or self.fallback is None:

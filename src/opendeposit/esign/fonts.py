@@ -183,7 +183,8 @@ class _PdfPen(BasePen):
 
     def __init__(self, glyph_set, scale: float) -> None:  # type: ignore[no-untyped-def]
         super().__init__(glyph_set)
-        self.scale, self.ops = scale, []
+        self.scale = scale
+        self.ops: list[str] = []
 
     def _pt(self, point: tuple[float, float]) -> str:
         return f"{point[0] * self.scale:.1f} {point[1] * self.scale:.1f}"

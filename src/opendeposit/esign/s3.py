@@ -84,10 +84,10 @@ class S3ReceiptStore:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> S3ReceiptStore:
-        secret = settings.esign_s3_secret_key
+        secret = settings.esign_s3_secret_key  # a str when tests copy settings unvalidated
         return cls(settings.esign_s3_endpoint, settings.esign_s3_bucket,
                    access_key=settings.esign_s3_access_key,
-                   secret_key=getattr(secret, "get_secret_value", lambda: secret)(),
+                   secret_key=str(getattr(secret, "get_secret_value", lambda: secret)()),
                    region=settings.esign_s3_region, prefix=settings.esign_s3_prefix,
                    virtual_hosted=settings.esign_s3_virtual_hosted)
 
