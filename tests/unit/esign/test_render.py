@@ -123,3 +123,16 @@ def test_unsigned_receipt_reads_as_one_page_pdf(unsigned_pdf: bytes) -> None:
     reader = PdfReader(io.BytesIO(unsigned_pdf))
     assert len(reader.pages) == 1
     assert reader.metadata is not None and "HD2026031200" in (reader.metadata.title or "")
+
+
+@pytest.mark.skipif(shutil.which("zbarimg") is None or shutil.which("pdftoppm") is None,
+                    reason="zbar-tools (zbarimg) or poppler-utils not installed")
+def test_the_qr_code_on_the_page_scans_to_the_verify_url(tmp_path: Path) -> None:
+    data = make_receipt(verify_url="https://ebank.example-bank.cn/m/verify?no=HD1&code=7K3QX9")
+    source = tmp_path / "receipt.pdf"
+    source.write_bytes(render_receipt(data))
+    subprocess.run(["pdftoppm", "-png", "-r", "150", "-singlefile", str(source),
+                    str(tmp_path / "page")], check=True)
+    scanned = subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "page.png")],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    assert scanned == data.verify_url
