@@ -234,3 +234,51 @@ async def test_several_signing_relays_number_receipts_without_gaps(rp) -> None:
     rows = await receipts(rp)
     assert sorted(int(r.receipt_no[-8:]) for r in rows) == list(range(1, 13))
     assert set(one_per_booking(rows).values()) == {1} and {r.status for r in rows} == {"issued"}
+
+
+async def test_deliveries_in_flight_together_are_issued_as_one_batch(rp, monkeypatch) -> None:
+    """Three new bookings, a second delivery of one, a body that cannot become a receipt and a
+    receipt whose signing fails, all at once: one batch for the plain ones, the rest one by
+    one, each delivery answered for itself."""
+    import dataclasses
+    import uuid
+
+    from opendeposit.esb.registry import MessageRejected
+    from opendeposit.esign import batch
+
+    sizes: list[int] = []
+    real_issue_batch = batch.issue_batch
+
+    async def spy(es, items):  # type: ignore[no-untyped-def]
+        sizes.append(len(items))
+        await real_issue_batch(es, items)
+
+    monkeypatch.setattr(batch, "issue_batch", spy)
+    c = await open_customer(rp)
+    await top_ups(rp, c, 4)
+    envs = [Envelope.from_row(r) for r in await outbox_rows(rp)]
+    bad = dataclasses.replace(envs[0], message_id=str(uuid.uuid4()),
+                              body={"receipt_kind": "top_up", "amount": 1.5})
+    real_produce = rp.esign.produce
+
+    async def produce(data):  # type: ignore[no-untyped-def]
+        if data.amount == 103 and not failing:  # the fourth booking fails to sign, once
+            failing.append(data.receipt_no)
+            raise RuntimeError("HSM busy")
+        return await real_produce(data)
+
+    failing: list[str] = []
+    rp.esign.produce = produce  # type: ignore[method-assign]
+    results = await asyncio.gather(*(rp.esign.consume(e) for e in [*envs, envs[1], bad]),
+                                   return_exceptions=True)
+    assert sizes[0] == 6  # all six in the first batch
+    assert isinstance(results[-1], MessageRejected)
+    assert isinstance(results[3], RuntimeError) and "HSM busy" in str(results[3])
+    assert [r for i, r in enumerate(results) if i not in (3, 5)] == [None] * 4
+    rows = await receipts(rp)
+    assert len(rows) == 4 and set(one_per_booking(rows).values()) == {1}
+    assert [r.status for r in rows] == ["issued", "issued", "issued", "signing"]
+    await rp.esign.consume(envs[3])  # the bus delivers it again: resumed, same number
+    rows = await receipts(rp)
+    assert [r.status for r in rows] == ["issued"] * 4 and rows[3].receipt_no == failing[0]
+    assert sorted(int(r.receipt_no[-8:]) for r in rows) == [1, 2, 3, 4]
