@@ -282,3 +282,44 @@ async def test_deliveries_in_flight_together_are_issued_as_one_batch(rp, monkeyp
     rows = await receipts(rp)
     assert [r.status for r in rows] == ["issued"] * 4 and rows[3].receipt_no == failing[0]
     assert sorted(int(r.receipt_no[-8:]) for r in rows) == [1, 2, 3, 4]
+
+
+async def test_a_remote_tsa_is_awaited_on_the_event_loop(platform, shared_pki,  # noqa: F811
+                                                         monkeypatch) -> None:
+    """With a TSA over the network the round trip happens between the two CPU halves, on the
+    loop (receipts in flight overlap their timestamps), and the receipts are genuine."""
+    import threading
+
+    from opendeposit.esign import service as esign_service
+    from opendeposit.esign.pki import PkiPaths
+    from opendeposit.esign.timestamps import TimeStamper, load_local_timestamper
+
+    where: list[str] = []
+
+    class SlowRemoteTsa(TimeStamper):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = load_local_timestamper(PkiPaths(shared_pki))
+
+        async def async_timestamp(self, message_digest, md_algorithm):  # type: ignore[no-untyped-def]
+            where.append(threading.current_thread().name)
+            await asyncio.sleep(0.05)  # the network
+            return await self.inner.async_timestamp(message_digest, md_algorithm)
+
+    monkeypatch.setattr(esign_service, "http_timestamper", lambda url, timeout: SlowRemoteTsa())
+    p = rewire(platform, shared_pki, esign_tsa_url="https://tsa.example.cn/tsp")
+    try:
+        c = await open_customer(p)
+        await top_ups(p, c, 3)
+        assert await p.bus.relay.drain() == 3
+        rows = await receipts(p)
+        assert [r.status for r in rows] == ["issued"] * 3
+        trust = await p.esign.trust()
+        for r in rows:
+            pdf = await p.esign.store.get(r.pdf_path)
+            report = await asyncio.to_thread(verify_receipt_pdf, pdf, trust=trust)
+            assert report.genuine, report.codes
+        assert where == ["MainThread"] * 3
+    finally:
+        await p.bus.close()
+        p.esign.close()

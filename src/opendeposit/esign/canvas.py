@@ -46,7 +46,8 @@ class TextFonts:
                 font, code = STATIC_FONT, f"{gid or 0:04X}"
             else:
                 number = self._code(ch)
-                font, code = f"T{number // _CODES_PER_FONT + 1}", f"{number % 255 + 1:02X}"
+                font = f"T{number // _CODES_PER_FONT + 1}"
+                code = f"{number % _CODES_PER_FONT + 1:02X}"
             if font != current and chunk:
                 runs.append(f"/{current} {size:.2f} Tf <{''.join(chunk)}> Tj")
                 chunk = []
