@@ -7,7 +7,7 @@ import json
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field, StrictBool, StrictStr
 from sqlalchemy import func, select
@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from opendeposit import clock, eod
 from opendeposit.accounts.models import audit_log
 from opendeposit.accounts.service import audit
-from opendeposit.api.deps import PlatformDep, bearer, platform
+from opendeposit.api.deps import PlatformDep, bearer, check_limit, limit_by_ip, platform
 from opendeposit.api.errors import ERROR_SCHEMA
 from opendeposit.api.products import ProductView, product_view
 from opendeposit.api.schemas import Amount, Strict
@@ -54,9 +54,12 @@ async def staff_principal(
 ) -> auth.Principal:
     if creds is None:
         raise Unauthorized()
-    principal = await auth.authenticate(platform(request), creds.credentials)
+    p = platform(request)
+    principal = await auth.authenticate(p, creds.credentials)
     if principal.kind != "staff":
         raise RoleRequired("Staff only.", "仅限银行员工使用。")
+    if p.limiter is not None:
+        await p.limiter.check("staff", principal.id)
     return principal
 
 
@@ -94,11 +97,25 @@ class StaffLoginResponse(BaseModel):
     expires_in: int
 
 
-@router.post("/auth/login", responses={423: ERROR_SCHEMA})
-async def login(body: StaffLoginRequest, p: PlatformDep) -> StaffLoginResponse:
+@router.post("/auth/login", responses={423: ERROR_SCHEMA, 429: ERROR_SCHEMA},
+             dependencies=[limit_by_ip("login")])
+async def login(body: StaffLoginRequest, p: PlatformDep, request: Request) -> StaffLoginResponse:
+    """A staff token: it ends after `expires_in` seconds, after `staff_token_idle_minutes`
+    without use, or at `POST /auth/logout`."""
+    await check_limit(request, "login_subject", f"staff:{body.username}")
     token, staff_id, roles = await staff.login(p, username=body.username, password=body.password)
     return StaffLoginResponse(token=token, staff_id=staff_id, roles=list(roles),
-                              expires_in=p.settings.token_ttl_minutes * 60)
+                              expires_in=p.settings.staff_token_ttl_minutes * 60)
+
+
+@router.post("/auth/logout", status_code=204, response_class=Response)
+async def logout(who: AnyStaff, p: PlatformDep,
+                 creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+                 ) -> Response:
+    """Ends this staff session server-side, in every API process at once."""
+    if creds is not None:
+        await auth.logout(p, creds.credentials)
+    return Response(status_code=204)
 
 
 # --------------------------------------------------------------------------- products

@@ -16,7 +16,7 @@ from pydantic import Field, StrictStr
 from opendeposit.api.admin import require
 from opendeposit.api.deps import PlatformDep
 from opendeposit.api.errors import ERROR_SCHEMA
-from opendeposit.api.schemas import Strict
+from opendeposit.api.schemas import PathId, Strict
 from opendeposit.auth.service import Principal
 from opendeposit.identity import review
 from opendeposit.identity.decision import add_to_blacklist
@@ -45,7 +45,7 @@ async def list_reviews(
 
 
 @router.get("/reviews/{case_id}")
-async def get_review(case_id: int, who: Reviewer, p: PlatformDep) -> dict[str, Any]:
+async def get_review(case_id: PathId, who: Reviewer, p: PlatformDep) -> dict[str, Any]:
     """The case with the applicant's data, scores, reasons and every evidence item; images at
     `image_url`."""
     case = await review.view(p, case_id)
@@ -58,7 +58,7 @@ async def get_review(case_id: int, who: Reviewer, p: PlatformDep) -> dict[str, A
 
 @router.get("/reviews/{case_id}/evidence/{evidence_id}/image",
             responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}})
-async def evidence_image(case_id: int, evidence_id: int, who: Reviewer,
+async def evidence_image(case_id: PathId, evidence_id: PathId, who: Reviewer,
                          p: PlatformDep) -> Response:
     data, content_type = await review.image(p, case_id, evidence_id)
     return Response(data, media_type=content_type,
@@ -74,20 +74,20 @@ class ReasonIn(Strict):
 
 
 @router.post("/reviews/{case_id}/approve")
-async def approve(case_id: int, body: NoteIn, who: Reviewer, p: PlatformDep) -> dict[str, Any]:
+async def approve(case_id: PathId, body: NoteIn, who: Reviewer, p: PlatformDep) -> dict[str, Any]:
     """First approval (→ second_approval), or the final one by a different person, which opens
     the account (→ approved; `application_status` opened)."""
     return await review.approve(p, case_id=case_id, staff_id=who.id, note=body.note)
 
 
 @router.post("/reviews/{case_id}/escalate")
-async def escalate(case_id: int, body: NoteIn, who: Reviewer, p: PlatformDep) -> dict[str, Any]:
+async def escalate(case_id: PathId, body: NoteIn, who: Reviewer, p: PlatformDep) -> dict[str, Any]:
     """Hands a pending case to a second reviewer without approving it."""
     return await review.escalate(p, case_id=case_id, staff_id=who.id, note=body.note)
 
 
 @router.post("/reviews/{case_id}/reject")
-async def reject(case_id: int, body: ReasonIn, who: Reviewer, p: PlatformDep) -> dict[str, Any]:
+async def reject(case_id: PathId, body: ReasonIn, who: Reviewer, p: PlatformDep) -> dict[str, Any]:
     return await review.reject(p, case_id=case_id, staff_id=who.id, reason=body.reason)
 
 

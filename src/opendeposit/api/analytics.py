@@ -14,7 +14,7 @@ from opendeposit.accounts.models import account, customer
 from opendeposit.analytics import service as analytics
 from opendeposit.analytics.service import EventSink
 from opendeposit.api.admin import require
-from opendeposit.api.deps import PlatformDep, bearer
+from opendeposit.api.deps import PlatformDep, bearer, check_limit, client_ip
 from opendeposit.api.errors import ERROR_SCHEMA
 from opendeposit.auth import service as auth
 from opendeposit.errors import OpenDepositError
@@ -45,9 +45,11 @@ def sink(request: Request) -> EventSink:
     return found
 
 
-@router.post("/api/v1/events", status_code=202)
+@router.post("/api/v1/events", status_code=202, responses={429: ERROR_SCHEMA})
 async def intake(body: EventsIn, request: Request, p: PlatformDep) -> dict[str, int]:
     """Queues a batch of tracked events (≤ 50); never waits for the database."""
+    await check_limit(request, "events_ip", client_ip(request))
+    await check_limit(request, "events_device", body.device_id)
     customer_id = None
     creds: HTTPAuthorizationCredentials | None = await bearer(request)
     if creds is not None:

@@ -31,6 +31,7 @@ from opendeposit.esign.service import (
     _receipt_data,
     issue,
     next_seq,
+    observe_lag,
     receipt_number,
     record_values,
     verify_url,
@@ -154,7 +155,8 @@ async def _reserve_many(es: Esign, plain: list[tuple[_Item, ReceiptRequest]]
                         verify_url=verify_url(es.settings.public_url, no,
                                               draft.verification_code))))
             rows = [record_values(data, customer_id=request.customer_id,
-                                  reference=request.reference, message_id=item.env.message_id)
+                                  reference=request.reference, message_id=item.env.message_id,
+                                  trace_id=item.env.trace_id)
                     for item, request, data in numbered]
             ids = (await conn.execute(receipt.insert().returning(
                 receipt.c.id, sort_by_parameter_order=True), rows)).scalars().all()
@@ -208,5 +210,8 @@ async def _complete_many(es: Esign, signed: list[tuple[_Item, Reserved, Any]]) -
         await inbox.record_many(conn, es.db, consumer=CONSUMER, messages=[
             (item.env.message_id, item.env.service_code)
             for item, r, _out in signed if r.id not in failed])
+    flipped = {flip["b_id"] for flip in flips}
     for item, r, _out in signed:
+        if r.id in flipped:
+            observe_lag(item.env)
         item.done(failed.get(r.id) or r.data.receipt_no)

@@ -41,6 +41,7 @@ from opendeposit.esign.store import ReceiptStore, build_store, key_for
 from opendeposit.esign.templates import TEMPLATES, ReceiptData, fields_json
 from opendeposit.esign.timestamps import http_timestamper, load_local_timestamper
 from opendeposit.money import amount_in_words
+from opendeposit.observability.metrics import process_metrics
 
 if TYPE_CHECKING:
     from opendeposit.config import Settings
@@ -205,7 +206,8 @@ async def _reserve(es: Esign, request: ReceiptRequest, env: Envelope) -> Reserve
                                  serial=request.transaction_serial or env.global_serial)
             rid = (await conn.execute(receipt.insert().values(
                 **record_values(data, customer_id=request.customer_id,
-                                reference=request.reference, message_id=env.message_id))
+                                reference=request.reference, message_id=env.message_id,
+                                trace_id=env.trace_id))
                 .returning(receipt.c.id))).scalar_one()
             return Reserved(int(rid), data)
     except IntegrityError as exc:  # the unique (reference, kind, 0): someone was first
@@ -215,9 +217,10 @@ async def _reserve(es: Esign, request: ReceiptRequest, env: Envelope) -> Reserve
 
 
 def record_values(data: ReceiptData, *, customer_id: int, reference: str, message_id: str,
-                  reissue_no: int = 0) -> dict[str, Any]:
-    """The columns of a new receipt row in `signing`."""
-    return dict(
+                  trace_id: str | None, reissue_no: int = 0) -> dict[str, Any]:
+    """The columns of a new receipt row in `signing`; `trace_id` names the request that
+    booked the movement (or asked for the re-issue)."""
+    return dict(trace_id=trace_id,
         receipt_no=data.receipt_no, kind=data.kind, status=SIGNING, customer_id=customer_id,
         reference=reference, reissue_no=reissue_no, business_date=data.business_date,
         amount=data.amount, amount_in_words=amount_in_words(data.amount, prefix=True),
@@ -266,7 +269,15 @@ async def _sign_and_complete(es: Esign, reserved: Reserved, env: Envelope) -> No
             await es.store.put(key, pdf)
         await inbox.record(conn, es.db, consumer=CONSUMER, message_id=env.message_id,
                            service_code=env.service_code)
+    if won.rowcount:
+        observe_lag(env)
     log.info("receipt %s issued for %s", data.receipt_no, data.kind)
+
+
+def observe_lag(env: Envelope) -> None:
+    """Receipt lag (business commit → receipt committed) for /metrics."""
+    process_metrics().receipt_lag.observe(
+        max(0.0, (clock.utcnow() - clock.as_utc(env.created_at)).total_seconds()))
 
 
 def _receipt_data(settings: Settings, request: ReceiptRequest, receipt_no: str, *,

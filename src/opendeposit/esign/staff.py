@@ -34,6 +34,7 @@ from opendeposit.esign.service import (
     verify_url,
 )
 from opendeposit.esign.templates import BEIJING, FIELDS_VERSION, TEMPLATES, mask_name
+from opendeposit.observability.context import current_trace_id
 
 MAX_REASON = 500
 
@@ -132,7 +133,8 @@ async def reissue(db: Database, *, receipt_no: str, reason: str, actor: str,
                                        body=ReissueRequest(data.kind, data.receipt_no).body())
             await conn.execute(receipt.insert().values(
                 **record_values(data, customer_id=old.customer_id, reference=old.reference,
-                                message_id=message_id, reissue_no=int(number or 0) + 1),
+                                message_id=message_id, trace_id=current_trace_id(),
+                                reissue_no=int(number or 0) + 1),
                 supersedes=old.receipt_no, reissue_reason=reason, reissued_by=actor))
             await audit(conn, actor=actor, action="receipt.reissue",
                         subject=f"receipt:{old.receipt_no}",
