@@ -91,7 +91,9 @@ async def platform_with_customers(url: str, data_dir: Path, customers: int,  # t
 async def top_up(p, customer_id: int, key: str, amount: int = 10_000) -> None:  # type: ignore[no-untyped-def]
     from opendeposit.payments import service as payments
 
-    ans = await payments.top_up(p, customer_id=customer_id, amount=amount, pin=PIN,
+    ans = await payments.top_up(db=p.db, vault=p.vault, pins=p.pins, cards=p.cards,
+                                bank_name=p.settings.bank_name, customer_id=customer_id,
+                                amount=amount, pin=PIN,
                                 idempotency_key=key)
     assert ans.status_code == 200, ans.body
 
@@ -186,7 +188,8 @@ def _report_throughput(n: int, db: str, transport: str, wall: float, cpu: float,
 async def purchase(p, customer_id: int, key: str) -> None:  # type: ignore[no-untyped-def]
     from opendeposit.deposits import service as deposits
 
-    ans = await deposits.purchase(p, customer_id=customer_id, product_code=PRODUCT,
+    ans = await deposits.purchase(db=p.db, vault=p.vault, pins=p.pins, customer_id=customer_id,
+                                  product_code=PRODUCT,
                                   amount=10_000, pin=PIN, idempotency_key=key)
     assert ans.status_code == 201, ans.body
 

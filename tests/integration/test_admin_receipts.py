@@ -14,7 +14,7 @@ from opendeposit.accounts.models import audit_log
 from opendeposit.esb.outbox import outbox
 from opendeposit.esign.models import receipt
 from opendeposit.payments import service as payments
-from tests.helpers import PIN, api_client, bearer, open_customer
+from tests.helpers import PIN, api_client, bearer, open_customer, payment_ports
 from tests.integration.esb_support import receipts, rewire, shared_pki  # noqa: F401
 
 ADMIN = "/admin/api/v1/receipts"
@@ -31,9 +31,9 @@ async def rp(platform, shared_pki):  # type: ignore[no-untyped-def]  # noqa: F81
 async def _booked(p, n: int = 3):  # type: ignore[no-untyped-def]
     c = await open_customer(p)
     for i in range(n):
-        await payments.top_up(p, customer_id=c.customer_id, amount=1_000 + i, pin=PIN,
-                              idempotency_key=f"t{i}")
-    await payments.withdraw(p, customer_id=c.customer_id, amount=500, pin=PIN,
+        await payments.top_up(**payment_ports(p), customer_id=c.customer_id, amount=1_000 + i,
+                              pin=PIN, idempotency_key=f"t{i}")
+    await payments.withdraw(**payment_ports(p), customer_id=c.customer_id, amount=500, pin=PIN,
                             idempotency_key="w")
     await p.bus.relay.drain()
     return c

@@ -232,7 +232,8 @@ async def test_receipts_stored_in_an_s3_compatible_store(platform, shared_pki) -
                    esign_s3_secret_key=SECRET_KEY, esign_s3_region=REGION)
         try:
             c = await open_customer(p)
-            await payments.top_up(p, customer_id=c.customer_id, amount=12_345, pin=PIN,
+            await payments.top_up(**payment_ports(p), customer_id=c.customer_id, amount=12_345,
+                                  pin=PIN,
                                   idempotency_key="s3")
             await p.bus.relay.drain()
             (row,) = await receipts(p)
