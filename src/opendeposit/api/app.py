@@ -17,6 +17,7 @@ from opendeposit.api import (
     admin,
     admin_esb,
     admin_onboarding,
+    admin_receipts,
     analytics,
     customer,
     deposits,
@@ -74,7 +75,7 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
     app.include_router(customer.router)
     for extra in (products.router, deposits.router, admin.router, receipts.router,
                   verify.router, admin_esb.router, analytics.router, onboarding.router,
-                  admin_onboarding.router, wechat.router):
+                  admin_onboarding.router, admin_receipts.router, wechat.router):
         app.include_router(extra)
     if settings.is_sandbox:
         app.include_router(sandbox.router)
