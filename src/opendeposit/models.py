@@ -15,6 +15,7 @@ from opendeposit.ledger import models as ledger_models  # noqa: F401
 from opendeposit.payments import models as payments_models  # noqa: F401
 from opendeposit.payments.adapters import sandbox as sandbox_models  # noqa: F401
 from opendeposit.products import models as products_models  # noqa: F401
+from opendeposit.risk import models as risk_models  # noqa: F401
 from opendeposit.staff import models as staff_models  # noqa: F401
 
 __all__ = ["metadata"]

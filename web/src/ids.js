@@ -71,3 +71,29 @@ export function deviceId() {
   }
   return memoryDeviceId
 }
+
+const SIGNED_KEY = 'od_device_signed'
+
+/**
+ * The server-issued, signed device id (from the login answer): sent as `device_id` at login so
+ * the bank's risk rules recognise the device. The anonymous id above stays the analytics id.
+ */
+export function signedDeviceId() {
+  try {
+    const ls = storage()
+    return (ls && ls.getItem(SIGNED_KEY)) || null
+  } catch {
+    return null
+  }
+}
+
+/** Keep the signed id the server answered (ignored unless it looks like one). */
+export function keepSignedDeviceId(id) {
+  if (typeof id !== 'string' || !id.startsWith('d1.') || id.length > 64) return
+  try {
+    const ls = storage()
+    if (ls) ls.setItem(SIGNED_KEY, id)
+  } catch {
+    // storage disabled: the next login gets a new id, which the server treats as a new device
+  }
+}

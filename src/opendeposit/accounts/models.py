@@ -68,6 +68,27 @@ bound_card = Table(
     Index("ix_bound_card_account_id", "account_id"),
 )
 
+# A change of the bound card in progress (domain.md §1.5, §11.7): the new card passed the
+# five-element check and the customer the face step-up; an SMS code went to the card's
+# reserved phone, and confirming it swaps the cards. Kept, never deleted (§11.11).
+bound_card_change = Table(
+    "bound_card_change",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("account_id", BigInteger, ForeignKey("account.id"), nullable=False),
+    Column("customer_id", BigInteger, nullable=False),
+    Column("card_enc", Text, nullable=False),
+    Column("card_hash", String(64), nullable=False),
+    Column("card_last4", String(4), nullable=False),
+    Column("bank_name", Text, nullable=False),
+    Column("status", String(12), nullable=False),  # sms_sent | done | superseded
+    Column("step_up_id", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True), nullable=True),
+    Index("ix_bound_card_change_account", "account_id", "id"),
+)
+
 limit_usage = Table(
     "limit_usage",
     metadata,

@@ -18,6 +18,7 @@ from opendeposit.api import (
     admin_esb,
     admin_onboarding,
     admin_receipts,
+    admin_risk,
     analytics,
     customer,
     deposits,
@@ -26,6 +27,7 @@ from opendeposit.api import (
     openapi_doc,
     products,
     receipts,
+    risk,
     sandbox,
     verify,
     wechat,
@@ -75,7 +77,8 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
     app.include_router(customer.router)
     for extra in (products.router, deposits.router, admin.router, receipts.router,
                   verify.router, admin_esb.router, analytics.router, onboarding.router,
-                  admin_onboarding.router, admin_receipts.router, wechat.router):
+                  admin_onboarding.router, admin_receipts.router, wechat.router, risk.router,
+                  admin_risk.router):
         app.include_router(extra)
     if settings.is_sandbox:
         app.include_router(sandbox.router)

@@ -37,6 +37,8 @@ from opendeposit.esign.api import receipt_numbers
 from opendeposit.ledger import service as ledger
 from opendeposit.money import format_amount, parse_amount
 from opendeposit.payments import service as payments
+from opendeposit.risk.devices import DeviceIds
+from opendeposit.risk.login import screen_login
 
 router = APIRouter(prefix="/api/v1", responses={422: ERROR_SCHEMA, 401: ERROR_SCHEMA})
 
@@ -49,17 +51,27 @@ async def send_sms_code(body: s.SmsCodeRequest, p: PlatformDep, request: Request
     return {"sent": True, "expires_in": p.settings.sms_code_ttl_seconds}
 
 
-@router.post("/auth/login", tags=["auth"], responses={429: ERROR_SCHEMA},
+@router.post("/auth/login", tags=["auth"], responses={403: ERROR_SCHEMA, 429: ERROR_SCHEMA},
              dependencies=[limit_by_ip("login")])
 async def login(body: s.LoginRequest, p: PlatformDep, request: Request) -> s.LoginResponse:
     """Logs in with the SMS code → a bearer token. It ends after `expires_in` seconds, after
-    `token_idle_minutes` without use, or at `POST /auth/logout`."""
+    `token_idle_minutes` without use, or at `POST /auth/logout`. The risk rules judge the login
+    (device, IP, history) before the token is issued (`403 RISK_BLOCKED`); `device_id` in the
+    answer is the server-signed id to send from now on."""
     digits = "".join(ch for ch in body.phone if ch.isdigit())[-11:]  # any spelling, one budget
     await check_limit(request, "login_subject", digits or "-")
+    now = clock.utcnow()
+    device = DeviceIds.from_vault(p.vault).recognise(body.device_id, now)
+
+    async def screen(customer_id: int) -> None:
+        await screen_login(db=p.db, vault=p.vault, customer_id=customer_id, device=device,
+                           ip=client_ip(request), now=now)
+
     token, customer_id = await auth.login(p, phone=body.phone, code=body.code,
-                                          device_id=body.device_id, channel=body.channel)
+                                          device_id=device.id, channel=body.channel,
+                                          screen=screen)
     return s.LoginResponse(token=token, customer_id=customer_id,
-                           expires_in=p.settings.token_ttl_minutes * 60)
+                           expires_in=p.settings.token_ttl_minutes * 60, device_id=device.id)
 
 
 @router.post("/auth/logout", tags=["auth"], status_code=204, response_class=Response)

@@ -40,6 +40,9 @@ class LoginResponse(BaseModel):
     token: str
     customer_id: int
     expires_in: int = Field(description="seconds")
+    device_id: str | None = Field(None, description="the server-issued, signed device id: "
+                                  "send it as `device_id` from now on (a made-up one is "
+                                  "treated as an unknown device)")
 
 
 class MoveRequest(Strict):

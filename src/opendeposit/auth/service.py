@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +28,8 @@ DEVICE_PER_HOUR = 20
 IP_PER_HOUR = 60
 MAX_CODE_ATTEMPTS = 5
 # the SMS names the action it confirms (domain.md §5.4)
-SMS_ACTIONS = {"login": "登录", "bind_card": "绑定银行卡（开立电子账户）"}
+SMS_ACTIONS = {"login": "登录", "bind_card": "绑定银行卡（开立电子账户）",
+               "card_change": "更换绑定银行卡", "step_up": "交易身份验证"}
 
 
 class SmsCodeInvalid(ValidationFailed):
@@ -55,6 +57,7 @@ class Principal:
     id: int
     roles: frozenset[str]
     channel: str | None = None  # H5 | WX for a customer session (auth.domain.CHANNELS)
+    device_id: str = ""  # the device the token was issued to (risk.devices verifies it)
 
 
 def check_device(device_id: str) -> str:
@@ -122,12 +125,17 @@ async def consume_code(*, db: Database, vault: Vault, phone: str, code: str,
 
 
 async def login(p: Platform, *, phone: str, code: str, device_id: str,
-                channel: str | None = None) -> tuple[str, int]:
+                channel: str | None = None,
+                screen: Callable[[int], Awaitable[None]] | None = None) -> tuple[str, int]:
+    """`screen(customer_id)` runs before the token is issued (the risk check of a login) and
+    may refuse the login by raising."""
     phone = normalize_phone(phone)
     check_device(device_id)
     await check_code(p, phone=phone, code=code)
     customer_id = await accounts.customer_by_phone(p, phone, create=True)
     assert customer_id is not None
+    if screen is not None:
+        await screen(customer_id)
     token = await issue_token(p, kind="customer", subject_id=customer_id, roles=(),
                               device_id=device_id, channel=channel)
     return token, customer_id
@@ -227,7 +235,7 @@ async def authenticate(p: Platform, token: str) -> Principal:
         seen = now
     roles = frozenset(r for r in row.roles.split(",") if r)
     principal = Principal(kind=row.subject_kind, id=row.subject_id, roles=roles,
-                          channel=row.channel)
+                          channel=row.channel, device_id=row.device_id)
     cache_seconds = p.settings.token_cache_seconds
     if cache_seconds > 0:
         if len(recent) >= _TOKEN_CACHE_MAX:
