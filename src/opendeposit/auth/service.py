@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit import clock
 from opendeposit.accounts import service as accounts
@@ -167,3 +168,14 @@ async def logout(p: Platform, token: str) -> None:
         await conn.execute(auth_token.update().where(
             auth_token.c.token_hash == token_digest(token)).values(revoked_at=clock.utcnow()))
     _recent.pop(token_digest(token), None)  # after the commit: a lookup now sees the revocation
+
+
+async def revoke_subject(conn: AsyncConnection, *, kind: str, subject_id: int) -> None:
+    """Revoke every live token of one subject, in the caller's transaction (a staff member
+    disabled, given other roles, or given a new password must log in again)."""
+    await conn.execute(auth_token.update().where(
+        auth_token.c.subject_kind == kind, auth_token.c.subject_id == subject_id,
+        auth_token.c.revoked_at.is_(None)).values(revoked_at=clock.utcnow()))
+    for digest, (principal, _, _) in list(_recent.items()):
+        if principal.kind == kind and principal.id == subject_id:
+            _recent.pop(digest, None)
