@@ -13,7 +13,13 @@ from opendeposit.api.deps import bearer, platform
 from opendeposit.auth import service as auth
 from opendeposit.errors import Forbidden, Unauthorized
 from opendeposit.staff.domain import PENDING_MFA, PENDING_PASSWORD
-from opendeposit.staff.permissions import SESSION, allows, permission_for
+from opendeposit.staff.permissions import (
+    PREFIX,
+    SESSION,
+    allows,
+    permission_for,
+    permission_for_url,
+)
 
 
 class RoleRequired(Forbidden):
@@ -56,11 +62,12 @@ async def staff_principal(
     who = await auth.authenticate(platform(request), creds.credentials)
     if who.kind != "staff":
         raise StaffOnly()
-    route = request.scope.get("route")
-    perm = permission_for(request.method, getattr(route, "path", request.url.path))
+    template = getattr(request.scope.get("route"), "path", "")
+    perm = permission_for(request.method, template) if template.startswith(PREFIX) else None
+    if perm is None:  # a router included under an extra prefix: match the request's path
+        perm = permission_for_url(request.method, request.url.path)
     if perm is None:
-        raise RouteNotPermitted(details={"method": request.method,
-                                         "path": getattr(route, "path", "")})
+        raise RouteNotPermitted(details={"method": request.method, "path": request.url.path})
     if perm.access != SESSION:
         if PENDING_PASSWORD in who.roles:
             raise PasswordChangeRequired()

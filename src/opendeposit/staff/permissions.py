@@ -165,6 +165,23 @@ def permission_for(method: str, full_path: str) -> Permission | None:
     return _BY_KEY.get(route_key(method, full_path))
 
 
+def _pattern(p: Permission) -> re.Pattern[str]:
+    return re.compile("^" + _PARAM.sub("[^/]+", re.escape(p.full_path).replace(r"\{", "{")
+                                        .replace(r"\}", "}")) + "/?$")
+
+
+_PATTERNS = sorted(((p, _pattern(p)) for p in MATRIX),
+                   key=lambda item: item[0].full_path.count("{"))  # literal segments win
+
+
+def permission_for_url(method: str, url_path: str) -> Permission | None:
+    """The matrix entry of a concrete request path (when the route template is not known)."""
+    for perm, pattern in _PATTERNS:
+        if perm.method == method.upper() and pattern.match(url_path):
+            return perm
+    return None
+
+
 def allows(perm: Permission, roles: frozenset[str]) -> bool:
     """Whether a token holding `roles` passes the entry (the session checks come first)."""
     return perm.access in (OPEN, SESSION) or bool(perm.roles & roles)
