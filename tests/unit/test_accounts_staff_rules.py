@@ -34,7 +34,7 @@ def test_the_search_box_understands(q: str, by: SearchBy, value: str) -> None:
     assert classify_query(q) == (by, value)
 
 
-@pytest.mark.parametrize("q", ["12", "12345", "张3", "#", "a"])
+@pytest.mark.parametrize("q", ["12", "12345", "1-2", "#", "a"])
 def test_the_search_box_refuses_what_it_cannot_look_up(q: str) -> None:
     with pytest.raises(OpenDepositError) as info:
         classify_query(q)

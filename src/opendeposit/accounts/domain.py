@@ -313,7 +313,7 @@ def classify_query(q: str) -> tuple[SearchBy, str]:
         return SearchBy.ID_NUMBER, text
     if len(text) == 4 and text.isascii() and all(c.isdigit() or c == "X" for c in text):
         return SearchBy.ID_LAST4, text
-    if len(text) >= 2 and not any(c.isdigit() for c in text):
+    if len(text) >= 2 and any(c.isalpha() for c in text):
         return SearchBy.NAME, search_name(q)
     raise QueryNotUnderstood(details={"q": q[:40]})
 
