@@ -189,13 +189,19 @@ def allows(perm: Permission, roles: frozenset[str]) -> bool:
 
 def render_markdown() -> str:
     """docs/admin.md: every admin route with the roles that may call it."""
-    head = ["# Admin API routes and roles", "",
-            "Generated from `src/opendeposit/staff/permissions.py` by `scripts/admin-routes` "
-            "(a test fails when this file", "and the matrix differ). Prefix: "
-            f"`{PREFIX}`. `open`: no token; `session`: any staff token, even one", "that must "
-            "first change its password or enrol MFA.", "",
-            "| method | path | operator | checker | risk | auditor | admin | does | served by |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    head = [
+        "# Admin API: every route and who may call it",
+        "",
+        "Generated from the permission matrix `src/opendeposit/staff/permissions.py` by",
+        "`scripts/admin-routes`; a test fails when this file and the matrix differ. Prefix:",
+        f"`{PREFIX}`. `open`: no token (the login); `session`: any staff token, even one that",
+        "must first change its one-time password or enrol MFA. Every other route needs one of",
+        "the ticked roles; anything else answers `403 ROLE_REQUIRED` and writes nothing. A",
+        "route missing from the matrix is refused (`403 ROUTE_NOT_PERMITTED`).",
+        "",
+        "| method | path | operator | checker | risk | auditor | admin | does | served by |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     order = ("operator", "checker", "risk", "auditor", "admin")
     rows = []
     for p in MATRIX:
@@ -204,3 +210,7 @@ def render_markdown() -> str:
         rows.append(f"| {p.method} | `{p.path}` | " + " | ".join(cells)
                     + f" | {p.summary} | {p.owner} |")
     return "\n".join([*head, *rows, ""])
+
+
+if __name__ == "__main__":  # scripts/admin-routes
+    print(render_markdown(), end="")
