@@ -116,11 +116,16 @@ async def _admin_view(p: Any, prod: products.Product) -> AdminProductView:
                             approved_by=prod.approved_by, problems=problems)
 
 
+class AdminProductList(BaseModel):
+    items: list[AdminProductView]
+
+
 @router.get("/products")
-async def admin_products(who: StaffDep, p: PlatformDep) -> dict[str, list[AdminProductView]]:
+async def admin_products(who: StaffDep, p: PlatformDep) -> AdminProductList:
+    """Every product in every status, with what would stop it being published today."""
     async with p.db.read() as conn:
         listed = await products.catalog(conn)
-    return {"items": [await _admin_view(p, x) for x in listed]}
+    return AdminProductList(items=[await _admin_view(p, x) for x in listed])
 
 
 @router.get("/products/{code}", responses={404: ERROR_SCHEMA})
@@ -177,12 +182,49 @@ async def suspend_product(code: str, body: ReasonIn, who: StaffDep,
 # --------------------------------------------------------------------------- day and batches
 
 
+class BusinessDate(BaseModel):
+    business_date: str = Field(examples=["2025-06-02"])
+
+
+class EodResult(BaseModel):
+    business_date: str = Field(description="the day closed")
+    next_date: str
+    ran: bool = Field(description="false when that day was already closed")
+    report: dict[str, Any] = Field(description="per step: what it did (counts, failures)")
+
+
+class EodRun(BaseModel):
+    business_date: str
+    status: Literal["running", "done", "failed"]
+    step: str
+    started_at: str
+    finished_at: str | None
+    failures: int
+    report: dict[str, Any]
+
+
+class EodRuns(BaseModel):
+    items: list[EodRun]
+
+
+class EodFailure(BaseModel):
+    step: str
+    subject: str
+    code: str
+    message: str
+    at: str
+
+
+class EodFailures(BaseModel):
+    items: list[EodFailure]
+
+
 @router.get("/business-date")
-async def business_date(who: StaffDep, p: PlatformDep) -> dict[str, str]:
-    return {"business_date": (await products.business_date(p)).isoformat()}
+async def business_date(who: StaffDep, p: PlatformDep) -> BusinessDate:
+    return BusinessDate(business_date=(await products.business_date(p)).isoformat())
 
 
-@router.post("/batches/eod")
+@router.post("/batches/eod", response_model=EodResult)
 async def run_eod(who: StaffDep, p: PlatformDep) -> dict[str, Any]:
     """Closes the current business date (safe to repeat) and advances it by one day."""
     async with p.db.transaction() as conn:
@@ -194,9 +236,10 @@ async def run_eod(who: StaffDep, p: PlatformDep) -> dict[str, Any]:
             "report": result.report}
 
 
-@router.get("/batches")
+@router.get("/batches", response_model=EodRuns)
 async def batch_history(who: StaffDep, p: PlatformDep,
                         limit: Annotated[int, Query(ge=1, le=200)] = 30) -> dict[str, Any]:
+    """EOD runs, newest first, with their day reports and how many items failed."""
     async with p.db.read() as conn:
         runs = (await conn.execute(select(clock.eod_run).order_by(
             clock.eod_run.c.business_date.desc()).limit(limit))).all()
@@ -210,7 +253,7 @@ async def batch_history(who: StaffDep, p: PlatformDep,
         "report": json.loads(r.report) if r.report else {}} for r in runs]}
 
 
-@router.get("/batches/{business_date}/failures")
+@router.get("/batches/{business_date}/failures", response_model=EodFailures)
 async def batch_failures(business_date: date, who: StaffDep,
                          p: PlatformDep) -> dict[str, Any]:
     async with p.db.read() as conn:
