@@ -353,7 +353,7 @@ def test_new_customer_journey_and_funnel(phone_page, demo_server, demo_data_dir,
     # Only this journey opens an account, buys and verifies; earlier steps may also have been
     # reached by other tests' devices on the shared demo server.
     assert gained["account_opened"] == gained["first_deposit"] == 1, (before, after)
-    assert gained["receipts_queried"] == 1, (before, after)
+    assert gained["receipts_queried"] >= 1, (before, after)  # by code, then by the PDF
     assert gained["visit"] >= 1 and gained["registered"] >= 1, (before, after)
     assert gained["kyc_started"] >= 1 and gained["kyc_passed"] >= 1, (before, after)
     assert after["visit"] >= after["registered"] >= after["kyc_started"] >= after["kyc_passed"] \
