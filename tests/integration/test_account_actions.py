@@ -173,6 +173,8 @@ async def test_pin_unlock_then_a_new_pin_is_needed(platform) -> None:
         page = (await client.get(f"/admin/api/v1/customers/{c.customer_id}",
                                  headers=operator)).json()
         assert page["customer"]["pin"]["state"] == "reset_required"
+        async with platform.db.read() as conn:
+            assert await accounts.pin_reset_required(conn, c.customer_id)
         # the customer's reset after face re-verification (the risk context's
         # POST /api/v1/account/pin/reset) ends in accounts.set_pin:
         with pytest.raises(OpenDepositError) as weak:
@@ -182,6 +184,8 @@ async def test_pin_unlock_then_a_new_pin_is_needed(platform) -> None:
         ok = await client.post("/api/v1/account/top-up", headers=customer, json={
             "amount": "1.00", "pin": "258036", "idempotency_key": "new-pin"})
         assert ok.status_code == 200, ok.text
+        async with platform.db.read() as conn:
+            assert not await accounts.pin_reset_required(conn, c.customer_id)
     async with platform.db.read() as conn:
         n = (await conn.execute(select(func.count()).select_from(audit_log).where(
             audit_log.c.action == "pin.unlock",

@@ -237,6 +237,16 @@ async def set_pin(p: Platform, *, customer_id: int, pin: str) -> None:
     p.pins.forget(str(customer_id))
 
 
+async def pin_reset_required(conn: AsyncConnection, customer_id: int) -> bool:
+    """True after a staff PIN unlock (it clears the PIN) until the customer sets a new one
+    after face re-verification (`set_pin`): an open account and no PIN."""
+    row = (await conn.execute(select(customer.c.pin_hash, account.c.id).outerjoin(
+        account, (account.c.customer_id == customer.c.id)
+        & (account.c.status != AccountStatus.CLOSED.value)).where(
+        customer.c.id == customer_id))).first()
+    return row is not None and row.pin_hash is None and row.id is not None
+
+
 @dataclass(frozen=True)
 class PinState:
     pin_hash: str | None
