@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit.analytics.models import analytics_event as ev
-from opendeposit.analytics.service import beijing_range
+from opendeposit.analytics.service import EARLIEST, LATEST, beijing_range
 from opendeposit.clock import BEIJING
 from opendeposit.db import Database
 from opendeposit.errors import ValidationFailed
@@ -34,8 +34,8 @@ class PeriodTooLong(ValidationFailed):
 def period(date_from: date | None, date_to: date | None, *,
            today: date | None = None) -> tuple[date, date]:
     """The days to report: default the last 30 Beijing days up to today."""
-    end = date_to or today or datetime.now(BEIJING).date()
-    start = date_from or end - timedelta(days=29)
+    end = min(max(date_to or today or datetime.now(BEIJING).date(), EARLIEST), LATEST)
+    start = min(max(date_from or end - timedelta(days=29), EARLIEST), LATEST)
     if start > end or (end - start).days + 1 > MAX_DAYS:
         raise PeriodTooLong(details={"from": start.isoformat(), "to": end.isoformat()})
     return start, end
@@ -77,9 +77,8 @@ async def daily(db: Database, *, date_from: date, date_to: date) -> list[dict[st
                                func.coalesce(func.sum(holding.c.original_principal), 0),
                                where=holding.c.previous_holding_id.is_(None), **kw)
     out = []
-    day = date_from
-    while day <= date_to:
-        key = day.isoformat()
+    for offset in range((date_to - date_from).days + 1):
+        key = (date_from + timedelta(days=offset)).isoformat()
         out.append({"date": key, "visitors": int(views.get(key, (0, 0))[1]),
                     "page_views": int(views.get(key, (0, 0))[0]),
                     "registrations": int(regs.get(key, (0,))[0]),
@@ -88,7 +87,6 @@ async def daily(db: Database, *, date_from: date, date_to: date) -> list[dict[st
                     "deposits_total": format_amount(int(bought.get(key, (0, 0))[1])),
                     "receipts_queried": int(checks.get(key, (0, 0))[0]),
                     "receipts_verified": int(checks.get(key, (0, 0))[1])})
-        day += timedelta(days=1)
     return out
 
 

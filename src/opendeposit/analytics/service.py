@@ -23,6 +23,7 @@ from opendeposit.db import Database
 
 log = logging.getLogger("opendeposit.analytics")
 MAX_BATCH = 50
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 30)
 
 
 @dataclass(frozen=True)
@@ -98,10 +99,12 @@ def _row(ev: Event, device_id: str, customer_id: int | None, now: datetime) -> d
 
 
 def beijing_range(date_from: date | None, date_to: date | None) -> tuple[datetime, datetime]:
-    """[start, end) in UTC of the Beijing calendar days from..to (open ends: all time)."""
-    start = datetime.combine(date_from or date(2000, 1, 1), datetime.min.time(), BEIJING)
-    end = datetime.combine((date_to or date(2999, 12, 30)) + timedelta(days=1),
-                           datetime.min.time(), BEIJING)
+    """[start, end) in UTC of the Beijing calendar days from..to (open ends: all time; dates
+    beyond what any record can carry are clamped, so no date overflows)."""
+    first = max(date_from or EARLIEST, EARLIEST)
+    last = min(date_to or LATEST, LATEST)
+    start = datetime.combine(first, datetime.min.time(), BEIJING)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), BEIJING)
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
