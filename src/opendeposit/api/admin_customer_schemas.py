@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StrictStr
 
 from opendeposit.api.deposits import HoldingView
 from opendeposit.api.schemas import Strict
 
-Reason = Field(min_length=2, max_length=500, examples=["客户临柜申请，核实身份后办理"],
-               description="why; kept in the audit log")
+Reason = Annotated[StrictStr, Field(min_length=2, max_length=500,
+                                    examples=["客户临柜申请，核实身份后办理"],
+                                    description="why; kept in the audit log")]
 
 
 class CustomerHit(BaseModel):
@@ -139,7 +140,7 @@ class CustomerPage(BaseModel):
 
 class RevealIn(Strict):
     field: Literal["name", "id_number", "phone", "card_no"]
-    reason: StrictStr = Reason
+    reason: Reason
 
 
 class Revealed(BaseModel):
@@ -150,11 +151,11 @@ class Revealed(BaseModel):
 
 class StatusIn(Strict):
     status: Literal["normal", "non_counter_suspended", "receive_only", "frozen", "dormant"]
-    reason: StrictStr = Reason
+    reason: Reason
 
 
 class ReasonIn(Strict):
-    reason: StrictStr = Reason
+    reason: Reason
 
 
 class StatusChangeView(BaseModel):

@@ -50,6 +50,10 @@ async def get_review(case_id: int, who: Reviewer, p: PlatformDep) -> dict[str, A
     """The case with the applicant's data, scores, reasons and every evidence item; images at
     `image_url`."""
     case = await review.view(p, case_id)
+    async with p.db.transaction() as conn:  # the case shows the applicant's data in clear
+        await audit(conn, actor=f"staff:{who.id}", action="evidence.view",
+                    subject=f"review:{case_id}", detail="review case with applicant data",
+                    reason=f"onboarding review {case_id}")
     for item in case["evidence"]:
         if item["image"]:
             item["image_url"] = (f"/admin/api/v1/onboarding/reviews/{case_id}/evidence/"

@@ -86,8 +86,3 @@ def require(*roles: Any) -> Any:
 
 StaffDep = Annotated[auth.Principal, Depends(staff_principal)]
 
-
-def bearer_token(request: Request) -> str:
-    """The raw bearer token of this request (to revoke it)."""
-    header = request.headers.get("authorization", "")
-    return header.split(" ", 1)[1].strip() if " " in header else ""

@@ -26,6 +26,7 @@ from opendeposit.accounts.domain import (
 from opendeposit.accounts.models import account, account_status_change, bound_card, customer
 from opendeposit.accounts.risk_seam import risk_alerts_for_customer
 from opendeposit.accounts.service import limit_usages
+from opendeposit.db import Database
 from opendeposit.errors import NotFound
 from opendeposit.ledger import service as ledger
 from opendeposit.money import format_amount
@@ -73,7 +74,7 @@ def _where(by: SearchBy, value: str, vault: Vault) -> Any:
     return customer.c.name_hash == vault.lookup_hash(value)
 
 
-async def search(*, db: Any, vault: Vault, q: str) -> tuple[SearchBy, list[dict[str, Any]]]:
+async def search(*, db: Database, vault: Vault, q: str) -> tuple[SearchBy, list[dict[str, Any]]]:
     """Customers matching the query (masked), each with their latest account."""
     by, value = classify_query(q)
     if by is SearchBy.CUSTOMER_ID and int(value) > 2**63 - 1:
