@@ -26,6 +26,37 @@ from opendeposit.platform import Platform
 
 PG_ADMIN = os.environ.get("OPENDEPOSIT_TEST_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 START = date(2025, 6, 2)
+# In CI (CI=true, or OPENDEPOSIT_REQUIRE_PG=1 as .ci/run sets) a PostgreSQL or RabbitMQ test that
+# skips is a failure, and so is a run that selected such tests and passed none of them.
+REQUIRE_SERVICES = (os.environ.get("OPENDEPOSIT_REQUIRE_PG") == "1"
+                    or os.environ.get("CI", "").lower() in ("1", "true", "yes"))
+_SERVICE_MARKS = ("postgres", "rabbitmq")
+_service_runs: dict[str, dict[str, int]] = {m: {"passed": 0, "skipped": 0} for m in _SERVICE_MARKS}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for mark in _SERVICE_MARKS:
+        if mark not in report.keywords:
+            continue
+        if report.skipped:
+            _service_runs[mark]["skipped"] += 1
+        elif report.when == "call" and report.passed:
+            _service_runs[mark]["passed"] += 1
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not REQUIRE_SERVICES:
+        return
+    problems = [f"{mark}: {runs['skipped']} skipped, {runs['passed']} passed"
+                for mark, runs in _service_runs.items()
+                if runs["skipped"] or (runs["passed"] == 0 and _selected(session, mark))]
+    if problems:
+        print("\nCI requires the PostgreSQL and RabbitMQ tests to run: " + "; ".join(problems))
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _selected(session: pytest.Session, mark: str) -> bool:
+    return any(item.get_closest_marker(mark) for item in session.items)
 
 
 def run_sync(coro) -> object:  # type: ignore[no-untyped-def]

@@ -13,13 +13,16 @@ from opendeposit.payments.adapters.http import HttpCardNetwork
 from opendeposit.payments.adapters.memory import MemoryCardNetwork
 from opendeposit.payments.adapters.sandbox import SandboxCardNetwork
 from opendeposit.platform import Platform
+from opendeposit.ratelimit import RateLimiter, parse_limits
 from opendeposit.security import KeyRing, PinHasher, Vault
+from opendeposit.sharedstate import build_shared_state
 
 
 def build_platform(settings: Settings, *, db: Database | None = None) -> Platform:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = db or Database(settings.effective_database_url, pool_size=settings.db_pool_size)
-    keys = KeyRing.load_or_create(settings.data_dir / "keys")
+    keys = KeyRing.load_or_create(settings.key_dir)
+    vault = Vault(keys)
     sandbox: dict[str, object] = {}
     if settings.is_sandbox:
         cards = SandboxCardNetwork(db)
@@ -31,13 +34,29 @@ def build_platform(settings: Settings, *, db: Database | None = None) -> Platfor
         if not settings.card_network_url or not settings.sms_gateway_url:
             raise SystemExit("production needs OPENDEPOSIT_CARD_NETWORK_URL and "
                              "OPENDEPOSIT_SMS_GATEWAY_URL")
-        cards = HttpCardNetwork(settings.card_network_url, secret=keys.lookup_key)  # type: ignore[assignment]
-        sms = HttpSmsGateway(settings.sms_gateway_url)  # type: ignore[assignment]
+        cards = HttpCardNetwork(settings.card_network_url,  # type: ignore[assignment]
+                                secret=_party_secret(keys, "card_network"))
+        sms = HttpSmsGateway(settings.sms_gateway_url,  # type: ignore[assignment]
+                             secret=_party_secret(keys, "sms_gateway"))
     esign = Esign(settings, db)
     bus = build_bus(settings, db)
     bus.registry.consume(RECEIPT_ISSUE, esign.consume)
-    identity = build_identity(settings, db, data_key=keys.data_key, lookup_key=keys.lookup_key)
+    identity = build_identity(
+        settings, db, data_key=vault.cipher,
+        registry_secret=b"" if settings.is_sandbox else _party_secret(keys, "citizen_registry"))
     if settings.is_sandbox:
         sandbox["citizens"] = identity.registry
-    return Platform(settings=settings, db=db, vault=Vault(keys), pins=PinHasher(), cards=cards,
-                    sms=sms, sandbox=sandbox, bus=bus, esign=esign, identity=identity)
+    shared = build_shared_state(settings.redis_url)
+    return Platform(settings=settings, db=db, vault=vault, pins=PinHasher(), cards=cards,
+                    sms=sms, sandbox=sandbox, bus=bus, esign=esign, identity=identity,
+                    shared=shared, limiter=RateLimiter(shared, parse_limits(settings.rate_limits)))
+
+
+def _party_secret(keys: KeyRing, party: str) -> bytes:
+    """Production: the party's own secret must exist (never made up here)."""
+    try:
+        return keys.party_secret(party, create=False)
+    except (FileNotFoundError, RuntimeError):
+        raise SystemExit(f"production needs the {party} secret: OPENDEPOSIT_SECRET_"
+                         f"{party.upper()} or {keys.directory}/{party}.secret "
+                         "(see `opendeposit init production`)") from None

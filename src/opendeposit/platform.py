@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     from opendeposit.identity.kit import IdentityKit
     from opendeposit.notify import SmsSender
     from opendeposit.payments.ports import CardNetwork
+    from opendeposit.ratelimit import RateLimiter
     from opendeposit.security import PinHasher, Vault
+    from opendeposit.sharedstate import SharedState
 
 
 @dataclass
@@ -28,3 +30,6 @@ class Platform:
     bus: Bus = None  # type: ignore[assignment]  # set by bootstrap: outbox relay + transport
     esign: Esign = None  # type: ignore[assignment]  # the signature platform (lazy keys)
     identity: IdentityKit = None  # type: ignore[assignment]  # e-KYC ports (lazy models)
+    shared: SharedState | None = None  # counters and revocations seen by every worker
+    limiter: RateLimiter | None = None  # rate limits on public endpoints (ratelimit.py)
+    token_cache: dict[str, Any] = field(default_factory=dict)  # auth: recently checked tokens

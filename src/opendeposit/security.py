@@ -17,13 +17,18 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+PARTIES = ("card_network", "citizen_registry", "sms_gateway", "wechat")
+OLD_KEYS_DIR = "data-old"  # data keys replaced by `keys rotate`, kept until `keys retire`
 
 
 @dataclass(frozen=True)
 class KeyRing:
-    data_key: bytes  # Fernet key for personal data at rest
+    data_key: bytes  # Fernet key for personal data at rest (new data is encrypted with it)
     lookup_key: bytes  # HMAC key for searchable hashes (phone, ID number, card number)
+    old_data_keys: tuple[bytes, ...] = ()  # still decrypt data not yet re-encrypted
+    directory: Path | None = None
 
     @classmethod
     def load_or_create(cls, directory: Path) -> KeyRing:
@@ -33,7 +38,30 @@ class KeyRing:
             data_key=_read_or_make(directory / "data.key", Fernet.generate_key),
             lookup_key=_read_or_make(directory / "lookup.key",
                                      lambda: secrets.token_hex(32).encode()),
+            old_data_keys=_old_keys(directory), directory=directory,
         )
+
+    def party_secret(self, party: str, *, create: bool = True) -> bytes:
+        """The HMAC secret shared with one outside party (PARTIES), never another's:
+        OPENDEPOSIT_SECRET_<PARTY> or `<keys>/<party>.secret` (made here in the sandbox)."""
+        if party not in PARTIES:
+            raise ValueError(f"unknown party {party!r}")
+        from_env = os.environ.get(f"OPENDEPOSIT_SECRET_{party.upper()}", "").strip()
+        if from_env:
+            return from_env.encode()
+        if self.directory is None:
+            raise RuntimeError(f"no secret for {party}")
+        path = self.directory / f"{party}.secret"
+        if not create and not path.exists():
+            raise FileNotFoundError(path)
+        return _read_or_make(path, lambda: secrets.token_hex(32).encode())
+
+
+def _old_keys(directory: Path) -> tuple[bytes, ...]:
+    old = directory / OLD_KEYS_DIR
+    if not old.is_dir():
+        return ()
+    return tuple(p.read_bytes().strip() for p in sorted(old.glob("*.key"), reverse=True))
 
 
 def _read_or_make(path: Path, make) -> bytes:  # type: ignore[no-untyped-def]
@@ -46,19 +74,87 @@ def _read_or_make(path: Path, make) -> bytes:  # type: ignore[no-untyped-def]
     return value
 
 
+class DataCipher:
+    """Encrypts with the newest data key, decrypts with any the ring still holds. It notices a
+    rotation on disk within `check_seconds` (and at once when a token does not decrypt), so
+    every process follows `opendeposit keys rotate` without a restart."""
+
+    def __init__(self, keys: KeyRing, *, check_seconds: float = 2.0) -> None:
+        self._keys, self._check_seconds = keys, check_seconds
+        self._stamp = self._disk_stamp()
+        self._next_check = time.monotonic() + check_seconds
+        self._fernet = self._build(keys)
+
+    @staticmethod
+    def _build(keys: KeyRing) -> MultiFernet:
+        return MultiFernet([Fernet(k) for k in (keys.data_key, *keys.old_data_keys)])
+
+    def _disk_stamp(self) -> tuple[object, ...]:
+        d = self._keys.directory
+        if d is None:
+            return ()
+        old = d / OLD_KEYS_DIR
+        files = [d / "data.key", *(sorted(old.glob("*.key")) if old.is_dir() else [])]
+        return tuple((f.name, f.stat().st_mtime_ns) for f in files if f.exists())
+
+    def reload(self, *, force: bool = False) -> bool:
+        """Re-read the keys if they changed on disk; True when they did."""
+        if self._keys.directory is None:
+            return False
+        self._next_check = time.monotonic() + self._check_seconds
+        stamp = self._disk_stamp()
+        if stamp == self._stamp and not force:
+            return False
+        self._keys = KeyRing.load_or_create(self._keys.directory)
+        self._fernet, self._stamp = self._build(self._keys), stamp
+        return True
+
+    def _fresh(self) -> MultiFernet:
+        if time.monotonic() >= self._next_check:
+            self.reload()
+        return self._fernet
+
+    @property
+    def primary_key(self) -> bytes:
+        self._fresh()
+        return self._keys.data_key
+
+    def encrypt(self, data: bytes) -> bytes:
+        return self._fresh().encrypt(data)
+
+    def decrypt(self, token: bytes) -> bytes:
+        try:
+            return self._fresh().decrypt(token)
+        except InvalidToken:
+            if not self.reload():
+                raise
+            return self._fernet.decrypt(token)
+
+    def rotate(self, token: bytes) -> bytes:
+        """The same plaintext under the newest key (for re-encryption in batches)."""
+        return self._fresh().rotate(token)
+
+    def is_current(self, token: bytes) -> bool:
+        try:
+            Fernet(self.primary_key).decrypt(token)
+        except InvalidToken:
+            return False
+        return True
+
+
 class Vault:
     """Encrypts personal data for storage and makes keyed hashes to look it up."""
 
-    def __init__(self, keys: KeyRing) -> None:
-        self._fernet = Fernet(keys.data_key)
+    def __init__(self, keys: KeyRing, *, cipher: DataCipher | None = None) -> None:
+        self.cipher = cipher or DataCipher(keys)
         self._lookup_key = keys.lookup_key
 
     def encrypt(self, plaintext: str) -> str:
-        return self._fernet.encrypt(plaintext.encode()).decode()
+        return self.cipher.encrypt(plaintext.encode()).decode()
 
     def decrypt(self, token: str) -> str:
         try:
-            return self._fernet.decrypt(token.encode()).decode()
+            return self.cipher.decrypt(token.encode()).decode()
         except InvalidToken as exc:  # a wrong key is an operator error, never user input
             raise RuntimeError("personal data cannot be decrypted with this data key") from exc
 

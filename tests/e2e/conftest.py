@@ -81,9 +81,11 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def phone_page(browser, demo_server):  # type: ignore[no-untyped-def]
     """A 360×740 phone-sized page in Chinese, fresh storage per test."""
+    # bypass_csp: Playwright's own wait_for_function evaluates strings, which the app's CSP
+    # (no eval) refuses; test_h5_csp.py runs the app with the CSP enforced.
     ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
                               locale="zh-CN", is_mobile=True, has_touch=True,
-                              base_url=demo_server)
+                              base_url=demo_server, bypass_csp=True)
     page = ctx.new_page()
     yield page
     ctx.close()

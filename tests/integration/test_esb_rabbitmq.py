@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import urllib.parse
 import uuid
 from collections.abc import AsyncIterator
 
@@ -148,8 +149,10 @@ async def test_an_unreadable_message_goes_to_the_broker_dead_letters(
 class CutProxy:
     """A TCP proxy to the broker that can cut every connection and refuse new ones."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 5672) -> None:
-        self.host, self.port, self.refusing = host, port, False
+    def __init__(self, host: str | None = None, port: int | None = None) -> None:
+        broker = urllib.parse.urlsplit(BROKER)  # the tests' broker, maybe a throw-away one
+        self.host, self.port = host or broker.hostname or "127.0.0.1", port or broker.port or 5672
+        self.refusing = False
         self.writers: set[asyncio.StreamWriter] = set()
         self.server: asyncio.Server | None = None
 

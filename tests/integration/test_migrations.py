@@ -31,8 +31,18 @@ async def _diffs(url: str) -> list[object]:
         await db.dispose()
 
 
+def _length_only(diff: object) -> bool:
+    """A VARCHAR length change, which SQLite neither stores nor enforces (0070 skips it)."""
+    from sqlalchemy import String
+
+    found = diff[0] if isinstance(diff, list) and diff else diff
+    return isinstance(found, tuple) and found[0] == "modify_type" \
+        and isinstance(found[5], String) and isinstance(found[6], String)
+
+
 async def test_the_migrated_sqlite_schema_is_the_models(sqlite_template: Path) -> None:
-    assert await _diffs(f"sqlite+aiosqlite:///{sqlite_template}") == []
+    diffs = await _diffs(f"sqlite+aiosqlite:///{sqlite_template}")
+    assert [d for d in diffs if not _length_only(d)] == []
 
 
 @pytest.mark.postgres

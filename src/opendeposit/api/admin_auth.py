@@ -9,15 +9,17 @@ answer a fresh login (the tokens before it are revoked).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field, StrictStr
 
-from opendeposit.api.deps import PlatformDep
+from opendeposit.api.deps import PlatformDep, bearer, check_limit, limit_by_ip
 from opendeposit.api.errors import ERROR_SCHEMA
 from opendeposit.api.guard import StaffDep
 from opendeposit.api.schemas import Strict
+from opendeposit.auth import service as auth
 from opendeposit.errors import Unauthorized
 from opendeposit.staff import manage
 from opendeposit.staff import service as staff
@@ -80,15 +82,20 @@ def _answer(p: PlatformDep, s: staff.Session) -> StaffLoginResponse:
         secret=s.mfa_enrolment.secret, otpauth_uri=s.mfa_enrolment.otpauth_uri,
         qr_svg=s.mfa_enrolment.qr_svg, qr_data_uri=s.mfa_enrolment.qr_data_uri)
     return StaffLoginResponse(token=s.token, staff_id=s.staff_id, roles=list(s.roles),
-                              expires_in=p.settings.token_ttl_minutes * 60, pending=pending,
+                              expires_in=p.settings.staff_token_ttl_minutes * 60, pending=pending,
                               password_change_required=s.password_change_required,
                               mfa_enabled=s.mfa_enabled, mfa_enrolment=enrol)
 
 
-@router.post("/login", responses={423: ERROR_SCHEMA})
-async def staff_login(body: StaffLoginRequest, p: PlatformDep) -> StaffLoginResponse:
+@router.post("/login", responses={423: ERROR_SCHEMA, 429: ERROR_SCHEMA},
+             dependencies=[limit_by_ip("login")])
+async def staff_login(body: StaffLoginRequest, p: PlatformDep,
+                      request: Request) -> StaffLoginResponse:
     """Username and password (+ `otp` when MFA is on). 401 STAFF_LOGIN_FAILED, MFA_REQUIRED,
-    MFA_INVALID; 423 STAFF_LOCKED after 5 wrong passwords or codes in a row."""
+    MFA_INVALID; 423 STAFF_LOCKED after 5 wrong passwords or codes in a row. The token ends
+    after `expires_in` seconds, after `staff_token_idle_minutes` without use, or at
+    `POST /auth/logout`."""
+    await check_limit(request, "login_subject", f"staff:{body.username}")
     return _answer(p, await staff.login(p, username=body.username, password=body.password,
                                         otp=body.otp))
 
@@ -116,6 +123,16 @@ async def confirm_mfa_enrolment(body: OtpIn, who: StaffDep,
     """The first code from the authenticator turns MFA on → a fresh login answer
     (422 MFA_INVALID for a wrong code)."""
     return _answer(p, await staff.confirm_mfa(p, staff_id=who.id, otp=body.otp))
+
+
+@router.post("/logout", status_code=204, response_class=Response)
+async def logout(who: StaffDep, p: PlatformDep,
+                 creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+                 ) -> Response:
+    """Ends this staff session server-side, in every API process at once."""
+    if creds is not None:
+        await auth.logout(p, creds.credentials)
+    return Response(status_code=204)
 
 
 @router.get("/me")

@@ -17,7 +17,7 @@ from opendeposit.accounts.service import audit
 from opendeposit.api.admin import require
 from opendeposit.api.deps import PlatformDep
 from opendeposit.api.errors import ERROR_SCHEMA
-from opendeposit.api.schemas import Strict
+from opendeposit.api.schemas import PathId, Strict
 from opendeposit.auth.service import Principal
 from opendeposit.identity import review
 from opendeposit.identity.decision import add_to_blacklist
@@ -46,7 +46,7 @@ async def list_reviews(
 
 
 @router.get("/reviews/{case_id}")
-async def get_review(case_id: int, who: Reviewer, p: PlatformDep) -> dict[str, Any]:
+async def get_review(case_id: PathId, who: Reviewer, p: PlatformDep) -> dict[str, Any]:
     """The case with the applicant's data, scores, reasons and every evidence item; images at
     `image_url`."""
     case = await review.view(p, case_id)
@@ -64,7 +64,7 @@ async def get_review(case_id: int, who: Reviewer, p: PlatformDep) -> dict[str, A
 @router.get("/reviews/{case_id}/evidence/{evidence_id}/image",
             responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}})
 async def evidence_image(
-    case_id: int, evidence_id: int, who: Reviewer, p: PlatformDep,
+    case_id: PathId, evidence_id: PathId, who: Reviewer, p: PlatformDep,
     reason: Annotated[str | None, Query(max_length=500, description="why (audited); "
                                         "default: the review of this case")] = None,
 ) -> Response:
@@ -87,20 +87,20 @@ class ReasonIn(Strict):
 
 
 @router.post("/reviews/{case_id}/approve")
-async def approve(case_id: int, body: NoteIn, who: Reviewer, p: PlatformDep) -> dict[str, Any]:
+async def approve(case_id: PathId, body: NoteIn, who: Reviewer, p: PlatformDep) -> dict[str, Any]:
     """First approval (→ second_approval), or the final one by a different person, which opens
     the account (→ approved; `application_status` opened)."""
     return await review.approve(p, case_id=case_id, staff_id=who.id, note=body.note)
 
 
 @router.post("/reviews/{case_id}/escalate")
-async def escalate(case_id: int, body: NoteIn, who: Reviewer, p: PlatformDep) -> dict[str, Any]:
+async def escalate(case_id: PathId, body: NoteIn, who: Reviewer, p: PlatformDep) -> dict[str, Any]:
     """Hands a pending case to a second reviewer without approving it."""
     return await review.escalate(p, case_id=case_id, staff_id=who.id, note=body.note)
 
 
 @router.post("/reviews/{case_id}/reject")
-async def reject(case_id: int, body: ReasonIn, who: Reviewer, p: PlatformDep) -> dict[str, Any]:
+async def reject(case_id: PathId, body: ReasonIn, who: Reviewer, p: PlatformDep) -> dict[str, Any]:
     return await review.reject(p, case_id=case_id, staff_id=who.id, reason=body.reason)
 
 

@@ -83,7 +83,7 @@ async def update_staff(staff_id: StaffId, body: StaffUpdate, who: StaffDep,
                        p: PlatformDep) -> StaffView:
     """New roles and/or disabled; their sessions end (409 LAST_ADMIN keeps one admin)."""
     roles = [r.value for r in body.roles] if body.roles is not None else None
-    return StaffView(**await manage.update(p.db, staff_id=staff_id, admin_id=who.id,
+    return StaffView(**await manage.update(p, staff_id=staff_id, admin_id=who.id,
                                            roles=roles, disabled=body.disabled,
                                            display_name=body.display_name))
 
@@ -92,11 +92,11 @@ async def update_staff(staff_id: StaffId, body: StaffUpdate, who: StaffDep,
 async def reset_staff_password(staff_id: StaffId, who: StaffDep,
                                p: PlatformDep) -> PasswordReset:
     """A new one-time password (also lifts a lock); their sessions end."""
-    password = await manage.reset_password(p.db, staff_id=staff_id, admin_id=who.id)
+    password = await manage.reset_password(p, staff_id=staff_id, admin_id=who.id)
     return PasswordReset(staff_id=staff_id, one_time_password=password)
 
 
 @router.post("/{staff_id}/reset-mfa")
 async def reset_staff_mfa(staff_id: StaffId, who: StaffDep, p: PlatformDep) -> StaffView:
     """Forget the TOTP secret (a lost phone): enrolled again at the next login."""
-    return StaffView(**await manage.reset_mfa(p.db, staff_id=staff_id, admin_id=who.id))
+    return StaffView(**await manage.reset_mfa(p, staff_id=staff_id, admin_id=who.id))

@@ -13,7 +13,7 @@ from opendeposit.analytics import reports
 from opendeposit.analytics import service as analytics
 from opendeposit.analytics.service import EventSink
 from opendeposit.api.csv_export import CSV_CONTENT, csv_response, wants_csv
-from opendeposit.api.deps import PlatformDep, bearer
+from opendeposit.api.deps import PlatformDep, bearer, check_limit, client_ip
 from opendeposit.api.errors import ERROR_SCHEMA
 from opendeposit.api.guard import require
 from opendeposit.auth import service as auth
@@ -44,9 +44,11 @@ def sink(request: Request) -> EventSink:
     return found
 
 
-@router.post("/api/v1/events", status_code=202)
+@router.post("/api/v1/events", status_code=202, responses={429: ERROR_SCHEMA})
 async def intake(body: EventsIn, request: Request, p: PlatformDep) -> dict[str, int]:
     """Queues a batch of tracked events (≤ 50); never waits for the database."""
+    await check_limit(request, "events_ip", client_ip(request))
+    await check_limit(request, "events_device", body.device_id)
     customer_id = None
     creds: HTTPAuthorizationCredentials | None = await bearer(request)
     if creds is not None:

@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opendeposit import __version__
@@ -25,14 +26,17 @@ from opendeposit.api import (
     deposits,
     errors,
     onboarding,
+    openapi_doc,
     products,
     receipts,
     sandbox,
     verify,
 )
 from opendeposit.api.errors import error_body
+from opendeposit.api.middleware import Edge
+from opendeposit.api.proxies import parse_networks
 from opendeposit.bootstrap import build_platform
-from opendeposit.config import Settings
+from opendeposit.config import Settings, load_settings
 from opendeposit.errors import PayloadTooLarge
 from opendeposit.platform import Platform
 
@@ -62,6 +66,8 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
         if platform is None:
             await p.bus.close()
             p.esign.close()
+            if p.shared is not None:
+                await p.shared.close()
             await p.db.dispose()
 
     app = FastAPI(title="opendeposit", version=__version__, description=DESCRIPTION,
@@ -76,13 +82,81 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
     if settings.is_sandbox:
         app.include_router(sandbox.router)
     _mount_web(app)
+    _operations(app)
+    openapi_doc.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:  # explicit: no wildcard, bearer tokens (no cookies), our headers only
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=False,
+                           allow_methods=["GET", "POST", "PUT", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                           expose_headers=["X-Request-ID", "Retry-After"], max_age=600)
+    app.add_middleware(Edge, trusted_proxies=parse_networks(settings.trusted_proxies),
+                       limiter=_LazyLimiter(app), access_log=settings.access_log,
+                       hsts_seconds=settings.hsts_seconds
+                       if settings.public_url.startswith("https://") else 0)
+    return app
 
-    @app.get("/healthz", include_in_schema=False)
+
+class _LazyLimiter:
+    """The platform (and its limiter) exists once the lifespan ran; the middleware is built
+    before that."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self._app = app
+
+    async def check(self, name: str, subject: str | int) -> None:
+        p = getattr(self._app.state, "platform", None)
+        if p is not None and p.limiter is not None:
+            await p.limiter.check(name, subject)
+
+
+OPS_RESPONSES: dict[int | str, dict[str, object]] = {503: {
+    "description": "not ready: `failing` names the parts",
+    "content": {"application/json": {"example": {"status": "unavailable", "failing": [
+        "broker"], "checks": {"database": {"ok": True, "detail": ""}}}}}}}
+
+
+def _operations(app: FastAPI) -> None:
+    """Liveness, readiness and metrics (api.md, Operations)."""
+
+    @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
+        """The process is alive (nothing else is checked)."""
         return {"status": "ok"}
 
-    return app
+    @app.get("/readyz", tags=["operations"], responses=OPS_RESPONSES)
+    async def readyz() -> JSONResponse:
+        """Ready to serve: the database answers, the broker (when configured) accepts a
+        connection, the signing keys load. 503 names what fails."""
+        from opendeposit.observability.readiness import run_checks
+
+        p = app.state.platform
+        checks = await run_checks(p, signs=p.bus.embedded)
+        failing = [c.name for c in checks if not c.ok]
+        body = {"status": "unavailable" if failing else "ready", "failing": failing,
+                "checks": {c.name: {"ok": c.ok, "detail": c.detail} for c in checks}}
+        return JSONResponse(body, status_code=503 if failing else 200)
+
+    @app.get("/metrics", tags=["operations"], response_class=Response, responses={200: {
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+        "description": "Prometheus text exposition"}})
+    async def metrics() -> Response:
+        """Prometheus metrics of every process on this machine and figures from the database."""
+        from opendeposit.observability.metrics import render
+
+        body, content_type = await render(app.state.platform.db)
+        return Response(body, media_type=content_type)
+
+
+def app_from_env() -> FastAPI:
+    """The factory uvicorn calls in each worker (`serve api --workers N`): settings and logging
+    from the environment, once per process."""
+    from opendeposit.observability import logs
+
+    settings = load_settings()
+    logs.configure(role="api", fmt=settings.log_format, level=settings.log_level)
+    return create_app(settings)
 
 
 def _mount_web(app: FastAPI) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
 
 from opendeposit import clock
@@ -15,7 +16,14 @@ from opendeposit.accounts import statement as statements
 from opendeposit.accounts.domain import DAILY_LIMIT, YEARLY_LIMIT, mask_name, mask_phone
 from opendeposit.accounts.models import customer
 from opendeposit.api import schemas as s
-from opendeposit.api.deps import CustomerDep, PlatformDep, client_ip
+from opendeposit.api.deps import (
+    CustomerDep,
+    PlatformDep,
+    bearer,
+    check_limit,
+    client_ip,
+    limit_by_ip,
+)
 from opendeposit.api.errors import ERROR_SCHEMA
 from opendeposit.auth import service as auth
 from opendeposit.errors import ValidationFailed
@@ -35,12 +43,28 @@ async def send_sms_code(body: s.SmsCodeRequest, p: PlatformDep, request: Request
     return {"sent": True, "expires_in": p.settings.sms_code_ttl_seconds}
 
 
-@router.post("/auth/login", tags=["auth"])
-async def login(body: s.LoginRequest, p: PlatformDep) -> s.LoginResponse:
+@router.post("/auth/login", tags=["auth"], responses={429: ERROR_SCHEMA},
+             dependencies=[limit_by_ip("login")])
+async def login(body: s.LoginRequest, p: PlatformDep, request: Request) -> s.LoginResponse:
+    """Logs in with the SMS code → a bearer token. It ends after `expires_in` seconds, after
+    `token_idle_minutes` without use, or at `POST /auth/logout`."""
+    digits = "".join(ch for ch in body.phone if ch.isdigit())[-11:]  # any spelling, one budget
+    await check_limit(request, "login_subject", digits or "-")
     token, customer_id = await auth.login(p, phone=body.phone, code=body.code,
                                           device_id=body.device_id)
     return s.LoginResponse(token=token, customer_id=customer_id,
                            expires_in=p.settings.token_ttl_minutes * 60)
+
+
+@router.post("/auth/logout", tags=["auth"], status_code=204, response_class=Response)
+async def logout(who: CustomerDep, p: PlatformDep,
+                 creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+                 ) -> Response:
+    """Ends this session server-side, in every API process at once: the token answers 401
+    from now on."""
+    if creds is not None:
+        await auth.logout(p, creds.credentials)
+    return Response(status_code=204)
 
 
 @router.get("/me", tags=["account"])

@@ -1,8 +1,8 @@
-"""Request dependencies: the platform, the caller's identity, client details."""
+"""Request dependencies: the platform, the caller's identity, client details, rate limits."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -24,14 +24,49 @@ async def customer_principal(
 ) -> auth.Principal:
     if creds is None:
         raise Unauthorized()
-    principal = await auth.authenticate(platform(request), creds.credentials)
+    p = platform(request)
+    principal = await auth.authenticate(p, creds.credentials)
     if principal.kind != "customer":
         raise Unauthorized()
+    if p.limiter is not None:
+        await p.limiter.check("customer", principal.id)
     return principal
 
 
 def client_ip(request: Request) -> str:
+    """The client's address as the edge middleware worked it out (trusted proxies only)."""
+    ip = getattr(request.state, "client_ip", None)
+    if isinstance(ip, str):
+        return ip
     return request.client.host if request.client else "0.0.0.0"
+
+
+async def check_limit(request: Request, name: str, subject: str | int) -> None:
+    """Spend one request of `subject`'s budget under the named limit (429 RATE_LIMITED)."""
+    limiter = platform(request).limiter
+    if limiter is not None:
+        await limiter.check(name, subject)
+
+
+def limit_by_ip(name: str) -> Any:
+    """A route dependency: the named limit, counted per client IP."""
+
+    async def dep(request: Request) -> None:
+        await check_limit(request, name, client_ip(request))
+
+    dep.__name__ = f"limit_{name}"
+    return Depends(dep)
+
+
+def limit_by_customer(name: str) -> Any:
+    """A route dependency: the named limit, counted per logged-in customer."""
+
+    async def dep(request: Request, who: Annotated[auth.Principal, Depends(
+            customer_principal)]) -> None:
+        await check_limit(request, name, who.id)
+
+    dep.__name__ = f"limit_{name}_customer"
+    return Depends(dep)
 
 
 PlatformDep = Annotated[Platform, Depends(platform)]

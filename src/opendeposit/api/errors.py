@@ -37,7 +37,7 @@ def install(app: FastAPI) -> None:
     async def _domain(_: Request, exc: OpenDepositError) -> JSONResponse:
         extra = {"details": exc.details} if exc.details else {}
         return JSONResponse(error_body(exc.code, exc.message_en, exc.message_zh, **extra),
-                            status_code=exc.http_status)
+                            status_code=exc.http_status, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -50,6 +50,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # a body the framework could not parse (not UTF-8, say)
+            return JSONResponse(error_body(
+                "BODY_UNREADABLE", "The request body could not be read: send UTF-8 JSON "
+                "(or multipart form data where the operation says so).",
+                "请求内容无法解析，请使用 UTF-8 编码的 JSON。"), status_code=422)
         fallback = ("HTTP_ERROR", str(exc.detail), "请求失败。")
         code, en, zh = _HTTP_CODES.get(exc.status_code, fallback)
         return JSONResponse(error_body(code, en, zh), status_code=exc.status_code)

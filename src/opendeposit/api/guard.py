@@ -59,9 +59,12 @@ async def staff_principal(
     """The calling staff member, if the matrix lets them call this route."""
     if creds is None:
         raise Unauthorized()
-    who = await auth.authenticate(platform(request), creds.credentials)
+    p = platform(request)
+    who = await auth.authenticate(p, creds.credentials)
     if who.kind != "staff":
         raise StaffOnly()
+    if p.limiter is not None:
+        await p.limiter.check("staff", who.id)
     template = getattr(request.scope.get("route"), "path", "")
     perm = permission_for(request.method, template) if template.startswith(PREFIX) else None
     if perm is None:  # a router included under an extra prefix: match the request's path

@@ -13,9 +13,15 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictStr
 
-from opendeposit.api.deps import CustomerDep, PlatformDep, client_ip
+from opendeposit.api.deps import (
+    CustomerDep,
+    PlatformDep,
+    client_ip,
+    limit_by_customer,
+    limit_by_ip,
+)
 from opendeposit.api.errors import ERROR_SCHEMA
-from opendeposit.api.schemas import Strict
+from opendeposit.api.schemas import PathId, Strict
 from opendeposit.identity import agreements, decision, residence, service, steps_card
 from opendeposit.identity import steps_document as documents
 from opendeposit.identity import steps_face as face
@@ -26,6 +32,7 @@ router = APIRouter(prefix="/api/v1/onboarding", tags=["onboarding"], responses={
     401: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA, 410: ERROR_SCHEMA,
     422: ERROR_SCHEMA, 429: ERROR_SCHEMA})
 
+UPLOAD_LIMITS = [limit_by_customer("onboarding_upload"), limit_by_ip("onboarding_upload_ip")]
 STEP_ERRORS: dict[int | str, dict[str, Any]] = {409: {
     "description": "ONBOARDING_STEP_SKIPPED / ONBOARDING_STEP_REPLAYED / ONBOARDING_CLOSED",
     **{k: v for k, v in ERROR_SCHEMA.items() if k != "description"}}}
@@ -126,13 +133,14 @@ async def list_agreements() -> dict[str, list[dict[str, str]]]:
 
 
 @router.get("/{application_id}")
-async def get_application(application_id: int, who: CustomerDep,
+async def get_application(application_id: PathId, who: CustomerDep,
                           p: PlatformDep) -> ApplicationView:
     return _view(p, await service.load(p, customer_id=who.id, application_id=application_id))
 
 
-@router.post("/{application_id}/id-card", responses=ok(EX_ID_CARD, 413, 415))
-async def id_card(application_id: int, who: CustomerDep, p: PlatformDep, request: Request,
+@router.post("/{application_id}/id-card", responses=ok(EX_ID_CARD, 413, 415),
+             dependencies=UPLOAD_LIMITS)
+async def id_card(application_id: PathId, who: CustomerDep, p: PlatformDep, request: Request,
                   front: Annotated[UploadFile | None, File(
                       description="the side with the portrait (JPEG/PNG, ≤ 8 MB, ≥ 200 px)")]
                   = None,
@@ -163,7 +171,7 @@ class IdentityIn(Strict):
 
 
 @router.post("/{application_id}/identity", responses=ok(EX_IDENTITY, 502))
-async def identity(application_id: int, body: IdentityIn, who: CustomerDep, p: PlatformDep,
+async def identity(application_id: PathId, body: IdentityIn, who: CustomerDep, p: PlatformDep,
                    request: Request) -> dict[str, Any]:
     """Confirms the card's fields and runs the citizen-ID online check (联网核查).
 
@@ -178,16 +186,16 @@ async def identity(application_id: int, body: IdentityIn, who: CustomerDep, p: P
 
 
 @router.get("/{application_id}/face/challenge", responses=ok(CHALLENGE))
-async def face_challenge(application_id: int, who: CustomerDep,
+async def face_challenge(application_id: PathId, who: CustomerDep,
                          p: PlatformDep) -> dict[str, Any]:
     """The liveness challenge: `actions` to perform in order, one frame each. Actions:
     turn_left / turn_right (the person's own left/right), open_mouth, blink."""
     return await face.challenge(p, customer_id=who.id, application_id=application_id)
 
 
-@router.post("/{application_id}/face", responses=ok(EX_FACE, 413))
+@router.post("/{application_id}/face", responses=ok(EX_FACE, 413), dependencies=UPLOAD_LIMITS)
 async def face_step(
-    application_id: int, who: CustomerDep, p: PlatformDep, request: Request,
+    application_id: PathId, who: CustomerDep, p: PlatformDep, request: Request,
     selfie: Annotated[UploadFile | None, File(description="a frontal photo, eyes open")] = None,
     frames: Annotated[list[UploadFile] | None, File(
         description="one frame per challenge action, in the challenge's order")] = None,
@@ -206,9 +214,10 @@ async def face_step(
         nonce=nonce, mirrored=mirrored, ip=client_ip(request))
 
 
-@router.post("/{application_id}/residence-proof", responses=STEP_ERRORS)
+@router.post("/{application_id}/residence-proof", responses=STEP_ERRORS,
+             dependencies=UPLOAD_LIMITS)
 async def residence_proof(
-    application_id: int, who: CustomerDep, p: PlatformDep, request: Request,
+    application_id: PathId, who: CustomerDep, p: PlatformDep, request: Request,
     file: Annotated[UploadFile | None, File(description="photo of the document")] = None,
     kind: Annotated[Literal["residence_permit", "social_insurance", "tax_record",
                             "work_certificate"], Form()] = "residence_permit",
@@ -221,7 +230,7 @@ async def residence_proof(
 
 
 @router.put("/{application_id}/location", responses=STEP_ERRORS)
-async def location(application_id: int, body: Location, who: CustomerDep, p: PlatformDep,
+async def location(application_id: PathId, body: Location, who: CustomerDep, p: PlatformDep,
                    request: Request) -> dict[str, Any]:
     """Updates the device location (with consent) before submitting."""
     return await residence.update_location(p, customer_id=who.id, application_id=application_id,
@@ -235,7 +244,7 @@ class CardIn(Strict):
 
 
 @router.post("/{application_id}/card", responses=ok(EX_CARD, 429))
-async def card(application_id: int, body: CardIn, who: CustomerDep, p: PlatformDep,
+async def card(application_id: PathId, body: CardIn, who: CustomerDep, p: PlatformDep,
                request: Request) -> dict[str, Any]:
     """Five-element check of the card to bind (name, ID number, card, reserved mobile, Class I)
     with its bank, then an SMS code to the reserved mobile. Re-send: call it again."""
@@ -249,7 +258,7 @@ class CodeIn(Strict):
 
 
 @router.post("/{application_id}/card/confirm", responses=ok(EX_CONFIRM))
-async def card_confirm(application_id: int, body: CodeIn, who: CustomerDep, p: PlatformDep,
+async def card_confirm(application_id: PathId, body: CodeIn, who: CustomerDep, p: PlatformDep,
                        request: Request) -> dict[str, Any]:
     """Confirms the SMS code sent to the card's reserved mobile (CARD_SMS_CODE_INVALID)."""
     return await steps_card.confirm_card(p, customer_id=who.id, application_id=application_id,
@@ -280,7 +289,7 @@ class SubmitOut(BaseModel):
 
 
 @router.post("/{application_id}/submit", responses=STEP_ERRORS)
-async def submit(application_id: int, body: SubmitIn, who: CustomerDep, p: PlatformDep,
+async def submit(application_id: PathId, body: SubmitIn, who: CustomerDep, p: PlatformDep,
                  request: Request) -> SubmitOut:
     """Sets the PIN, records the agreements and decides: `opened` (with the account number),
     `review` (staff will decide) or `rejected` (with reasons)."""

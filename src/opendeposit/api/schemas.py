@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 Amount = Annotated[StrictStr, Field(description="Decimal string, at most 2 decimals",
@@ -13,6 +14,9 @@ Pin = Annotated[StrictStr, Field(description="6-digit transaction PIN", examples
 IdemKey = Annotated[StrictStr, Field(min_length=1, max_length=64,
                                      description="Unique per attempt; a retry reuses it",
                                      examples=["5f0c2a8e-9a77-4d7c-9d62-2f1f6f0a8b11"])]
+
+# Every numeric id in a path fits a BIGINT: a larger one is a 422, never a driver overflow (500).
+PathId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a positive 64-bit id")]
 
 
 class Strict(BaseModel):

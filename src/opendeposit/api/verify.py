@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Path, Query, UploadFile
 from pydantic import BaseModel, Field
 
-from opendeposit.api.deps import PlatformDep
+from opendeposit.api.deps import PlatformDep, limit_by_ip
 from opendeposit.api.errors import ERROR_SCHEMA
 from opendeposit.esign import api as receipts
 from opendeposit.esign.verify import MAX_PDF_BYTES
@@ -36,7 +36,8 @@ class LookupView(BaseModel):
     fields: dict[str, Any]
 
 
-@router.post("/receipt")
+@router.post("/receipt", responses={429: ERROR_SCHEMA},
+             dependencies=[limit_by_ip("verify_upload")])
 async def verify_receipt(
     p: PlatformDep,
     file: Annotated[UploadFile, File(description="the receipt PDF as downloaded (≤ 10 MB)")],
@@ -48,7 +49,8 @@ async def verify_receipt(
     return VerificationView(**receipts.report_body(report))
 
 
-@router.get("/receipt/{receipt_no}", responses={404: ERROR_SCHEMA})
+@router.get("/receipt/{receipt_no}", responses={404: ERROR_SCHEMA, 429: ERROR_SCHEMA},
+            dependencies=[limit_by_ip("verify_number")])
 async def lookup_receipt(
     p: PlatformDep,
     receipt_no: Annotated[str, Path(max_length=24, examples=["HD2025060200000001"])],

@@ -35,4 +35,6 @@ auth_token = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("last_seen_at", DateTime(timezone=True), nullable=True),  # idle timeout
+    Index("ix_auth_token_subject", "subject_kind", "subject_id"),
 )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit import clock
 from opendeposit.accounts import service as accounts
@@ -129,53 +130,143 @@ async def issue_token(p: Platform, *, kind: str, subject_id: int, roles: tuple[s
     async with p.db.transaction() as conn:
         await conn.execute(auth_token.insert().values(
             token_hash=token_digest(token), subject_kind=kind, subject_id=subject_id,
-            roles=",".join(roles), device_id=device_id, created_at=now,
-            expires_at=now + timedelta(minutes=p.settings.token_ttl_minutes)))
+            roles=",".join(roles), device_id=device_id, created_at=now, last_seen_at=now,
+            expires_at=now + policy_for(p.settings, kind).ttl))
     return token
 
 
-# A valid token's principal is remembered for a few seconds, so most requests skip the lookup.
-# Logout forgets it at once in this process; in another process a revoked (logged-out) token is
-# still honoured for at most TOKEN_CACHE_SECONDS. Unknown, revoked and expired tokens are never
-# remembered, and a token's own expiry is checked on every request.
-TOKEN_CACHE_SECONDS = 5.0
+@dataclass(frozen=True)
+class TokenPolicy:
+    """How long a token lives at most (`ttl`) and without use (`idle`), per kind of subject."""
+
+    ttl: timedelta
+    idle: timedelta
+
+    @property
+    def touch(self) -> timedelta:
+        """How often use is written down: idle time is enforced to within this much."""
+        return min(timedelta(seconds=60), self.idle / 4)
+
+
+def policy_for(settings: Any, kind: str) -> TokenPolicy:
+    if kind == "staff":
+        return TokenPolicy(timedelta(minutes=settings.staff_token_ttl_minutes),
+                           timedelta(minutes=settings.staff_token_idle_minutes))
+    return TokenPolicy(timedelta(minutes=settings.token_ttl_minutes),
+                       timedelta(minutes=settings.token_idle_minutes))
+
+
+# A valid token's principal is remembered for a few seconds (`token_cache_seconds`), so most
+# requests skip the lookup. A revocation (logout, a disabled staff member) is seen by every
+# process at once: it is written to the shared state (Redis) that a cached token is checked
+# against; without shared state, several workers run with no cache (the CLI sees to that).
+# Unknown, revoked, expired and idle tokens are never remembered.
+@dataclass
+class _Cached:
+    principal: Principal
+    cache_until: float  # monotonic
+    expires: datetime
+    last_seen: datetime
+    touched: datetime  # last_seen as written to the database
+
+
 _TOKEN_CACHE_MAX = 50_000
-_recent: dict[str, tuple[Principal, float, datetime]] = {}
 _BY_DIGEST = select(auth_token).where(auth_token.c.token_hash == bindparam("digest"))
+
+
+class SessionEnded(Unauthorized):
+    """The token expired, sat idle too long, or was revoked: log in again."""
 
 
 async def authenticate(p: Platform, token: str) -> Principal:
     digest = token_digest(token)
-    hit = _recent.get(digest)
-    if hit is not None and hit[1] > time.monotonic() and hit[2] > clock.utcnow():
-        return hit[0]
+    now = clock.utcnow()
+    recent: dict[str, _Cached] = p.token_cache
+    hit = recent.get(digest)
+    if hit is not None and await _cache_usable(p, digest, hit, now):
+        hit.last_seen = now
+        if now - hit.touched >= policy_for(p.settings, hit.principal.kind).touch:
+            await _touch(p, digest, now)
+            hit.touched = now
+        return hit.principal
+    recent.pop(digest, None)
     async with p.db.read() as conn:
         row = (await conn.execute(_BY_DIGEST, {"digest": digest})).first()
-    expires = clock.as_utc(row.expires_at) if row is not None else None
-    if row is None or row.revoked_at is not None or expires is None or expires <= clock.utcnow():
-        _recent.pop(digest, None)
+    if row is None:
         raise Unauthorized()
+    policy = policy_for(p.settings, row.subject_kind)
+    expires = clock.as_utc(row.expires_at)
+    seen = clock.as_utc(row.last_seen_at or row.created_at)
+    if row.revoked_at is not None or expires <= now:
+        raise SessionEnded(details={"reason": "revoked" if row.revoked_at else "expired"})
+    if now - seen > policy.idle:
+        await _revoke_digests(p, [digest], reason_ttl=expires - now)
+        raise SessionEnded(details={"reason": "idle"})
+    if now - seen >= policy.touch:
+        await _touch(p, digest, now)
+        seen = now
     roles = frozenset(r for r in row.roles.split(",") if r)
     principal = Principal(kind=row.subject_kind, id=row.subject_id, roles=roles)
-    if len(_recent) >= _TOKEN_CACHE_MAX:
-        _recent.clear()
-    _recent[digest] = (principal, time.monotonic() + TOKEN_CACHE_SECONDS, expires)
+    cache_seconds = p.settings.token_cache_seconds
+    if cache_seconds > 0:
+        if len(recent) >= _TOKEN_CACHE_MAX:
+            recent.clear()
+        recent[digest] = _Cached(principal, time.monotonic() + cache_seconds, expires,
+                                  last_seen=now, touched=seen)
     return principal
 
 
+async def _cache_usable(p: Platform, digest: str, hit: _Cached, now: datetime) -> bool:
+    if hit.cache_until <= time.monotonic() or hit.expires <= now:
+        return False
+    if now - hit.last_seen > policy_for(p.settings, hit.principal.kind).idle:
+        return False
+    if p.shared is None or not p.shared.shared:
+        return True  # one process: its own logout already dropped the entry
+    try:
+        return not await p.shared.is_revoked(digest)
+    except ConnectionError:
+        return False  # cannot tell: ask the database
+
+
+async def _touch(p: Platform, digest: str, now: datetime) -> None:
+    async with p.db.transaction() as conn:
+        await conn.execute(auth_token.update().where(auth_token.c.token_hash == digest)
+                           .values(last_seen_at=now))
+
+
 async def logout(p: Platform, token: str) -> None:
+    """End this token's session at once, in every process (customer or staff alike)."""
+    digest = token_digest(token)
+    async with p.db.read() as conn:
+        row = (await conn.execute(_BY_DIGEST, {"digest": digest})).first()
+    if row is None:
+        return
+    await _revoke_digests(p, [digest], reason_ttl=clock.as_utc(row.expires_at) - clock.utcnow())
+
+
+async def revoke_subject(p: Platform, *, kind: str, subject_id: int) -> int:
+    """End every live session of one customer or staff member (disabled staff, a new PIN, a
+    closed account); returns how many were live."""
+    now = clock.utcnow()
+    async with p.db.read() as conn:
+        rows = (await conn.execute(select(auth_token.c.token_hash, auth_token.c.expires_at).where(
+            auth_token.c.subject_kind == kind, auth_token.c.subject_id == subject_id,
+            auth_token.c.revoked_at.is_(None), auth_token.c.expires_at > now))).all()
+    if rows:
+        longest = max(clock.as_utc(r.expires_at) for r in rows) - now
+        await _revoke_digests(p, [r.token_hash for r in rows], reason_ttl=longest)
+    return len(rows)
+
+
+async def _revoke_digests(p: Platform, digests: list[str], *, reason_ttl: timedelta) -> None:
     async with p.db.transaction() as conn:
         await conn.execute(auth_token.update().where(
-            auth_token.c.token_hash == token_digest(token)).values(revoked_at=clock.utcnow()))
-    _recent.pop(token_digest(token), None)  # after the commit: a lookup now sees the revocation
-
-
-async def revoke_subject(conn: AsyncConnection, *, kind: str, subject_id: int) -> None:
-    """Revoke every live token of one subject, in the caller's transaction (a staff member
-    disabled, given other roles, or given a new password must log in again)."""
-    await conn.execute(auth_token.update().where(
-        auth_token.c.subject_kind == kind, auth_token.c.subject_id == subject_id,
-        auth_token.c.revoked_at.is_(None)).values(revoked_at=clock.utcnow()))
-    for digest, (principal, _, _) in list(_recent.items()):
-        if principal.kind == kind and principal.id == subject_id:
-            _recent.pop(digest, None)
+            auth_token.c.token_hash.in_(digests), auth_token.c.revoked_at.is_(None)
+        ).values(revoked_at=clock.utcnow()))
+    for digest in digests:  # after the commit: a lookup now sees the revocation
+        p.token_cache.pop(digest, None)
+        if p.shared is not None and p.shared.shared:
+            # while Redis is away, caches elsewhere fall back to the database
+            with contextlib.suppress(ConnectionError):
+                await p.shared.revoke(digest, ttl_seconds=int(reason_ttl.total_seconds()) + 60)

@@ -19,6 +19,7 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from opendeposit.esb.envelope import Envelope, MalformedEnvelope
 from opendeposit.esb.registry import MessageRejected, ServiceRegistry, UnknownService
+from opendeposit.observability.context import traced
 
 log = logging.getLogger("opendeposit.esb.amqp")
 Feedback = Callable[..., Awaitable[str | None]]  # (message_id, error, permanent=) → status
@@ -155,12 +156,13 @@ class AmqpConsumer:
                       message.message_id, exc)
             await message.reject(requeue=False)
             return
-        try:
-            await consumer(env)
-        except Exception as exc:
-            await self._hand_back(message, env, exc)
-            return
-        await message.ack()
+        with traced(env.trace_id, message_id=env.message_id):
+            try:
+                await consumer(env)
+            except Exception as exc:
+                await self._hand_back(message, env, exc)
+                return
+            await message.ack()
 
     async def _hand_back(self, message: AbstractIncomingMessage, env: Envelope,
                          exc: Exception) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit.db import BigId, metadata
+from opendeposit.observability.context import current_trace_id
 
 SOURCE_SYSTEM = "DEPOSIT"  # this platform's system code on the bus
 PENDING_KEY = "esb_outbox_pending"  # set on the connection: the relay is nudged after commit
@@ -34,7 +35,7 @@ outbox = Table(
     Column("service_code", String(64), nullable=False),  # e.g. ESIGN.RECEIPT.ISSUE
     Column("source_system", String(16), nullable=False),
     Column("target_system", String(16), nullable=False),
-    Column("trace_id", String(32), nullable=False),
+    Column("trace_id", String(64), nullable=False),  # the request id (X-Request-ID)
     Column("schema_version", Integer, nullable=False),
     Column("body", Text, nullable=False),  # JSON
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -56,13 +57,14 @@ def global_serial(now: datetime) -> str:
 async def enqueue(conn: AsyncConnection, *, service_code: str, target_system: str,
                   body: dict[str, Any], trace_id: str | None = None,
                   schema_version: int = 1) -> str:
-    """Write one message in the caller's transaction; returns its message id."""
+    """Write one message in the caller's transaction; returns its message id. `trace_id`
+    defaults to the request being handled (X-Request-ID), so the receipt names its request."""
     now = datetime.now(UTC)
     message_id = str(uuid.uuid4())
     await conn.execute(outbox.insert().values(
         message_id=message_id, global_serial=global_serial(now), service_code=service_code,
         source_system=SOURCE_SYSTEM, target_system=target_system,
-        trace_id=trace_id or uuid.uuid4().hex, schema_version=schema_version,
+        trace_id=trace_id or current_trace_id() or uuid.uuid4().hex, schema_version=schema_version,
         body=json.dumps(body, ensure_ascii=False, sort_keys=True), created_at=now, attempts=0,
         dead=0))
     conn.info[PENDING_KEY] = True

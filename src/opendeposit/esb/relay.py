@@ -14,6 +14,7 @@ from opendeposit.esb.envelope import Envelope
 from opendeposit.esb.registry import MessageRejected
 from opendeposit.esb.store import RetryPolicy
 from opendeposit.esb.transport import Transport
+from opendeposit.observability.context import traced
 
 log = logging.getLogger("opendeposit.esb.relay")
 
@@ -22,7 +23,7 @@ class Relay:
     """Run one per process (several processes are safe: leases and SKIP LOCKED)."""
 
     def __init__(self, db: Database, transport: Transport, *, policy: RetryPolicy | None = None,
-                 batch_size: int = 50, lease: timedelta = timedelta(seconds=60),
+                 batch_size: int = 50, lease: timedelta = timedelta(seconds=30),
                  poll_seconds: float = 0.5, concurrency: int = 4) -> None:
         self.db, self.transport = db, transport
         self.policy = policy or RetryPolicy()
@@ -41,8 +42,15 @@ class Relay:
         if not await store.any_due(self.db):
             return 0
         batch = await store.claim(self.db, limit=self.batch_size, lease=self.lease)
-        results = await asyncio.gather(*(self._deliver(env) for env in batch),
-                                       return_exceptions=True)
+        pending = {env.message_id: env for env in batch}
+        renewer = asyncio.create_task(self._renew(pending))
+        try:
+            results = await asyncio.gather(*(self._tracked(env, pending) for env in batch),
+                                           return_exceptions=True)
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
         delivered = []
         for env, result in zip(batch, results, strict=True):
             if isinstance(result, BaseException) and not isinstance(result, Exception):
@@ -54,11 +62,27 @@ class Relay:
         await store.mark_published(self.db, delivered)
         return len(batch)
 
+    async def _renew(self, pending: dict[str, Envelope]) -> None:
+        """Every third of the lease, extend the claim on what is still being delivered."""
+        while pending:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            try:
+                await store.renew(self.db, list(pending.values()), lease=self.lease)
+            except Exception as exc:  # the lease runs out: at worst a duplicate delivery
+                log.warning("could not renew the relay's lease: %r", exc)
+
+    async def _tracked(self, env: Envelope, pending: dict[str, Envelope]) -> bool:
+        try:
+            return await self._deliver(env)
+        finally:
+            pending.pop(env.message_id, None)
+
     async def _deliver(self, env: Envelope) -> bool:
         """True when the transport confirmed delivery; a failure is recorded here."""
         async with self._limit:
             try:
-                await self.transport.publish(env)
+                with traced(env.trace_id, message_id=env.message_id):
+                    await self.transport.publish(env)
             except MessageRejected as exc:
                 await self._failed(env, exc, permanent=True)
             except Exception as exc:

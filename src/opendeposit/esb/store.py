@@ -73,6 +73,20 @@ async def claim(db: Database, *, limit: int, lease: timedelta) -> list[Envelope]
     return [Envelope.from_row(r) for r in sorted(rows, key=lambda r: r.id)]
 
 
+async def renew(db: Database, envelopes: list[Envelope], *, lease: timedelta) -> None:
+    """Extend this relay's claim on messages it is still delivering (not those delivered or
+    failed meanwhile: their attempts or published_at moved on), so the lease can be short and
+    a killed relay's messages come back soon."""
+    if not envelopes:
+        return
+    stmt = outbox.update().where(outbox.c.message_id == bindparam("mid"),
+                                 outbox.c.published_at.is_(None), outbox.c.dead == 0,
+                                 outbox.c.attempts == bindparam("att"))
+    async with db.transaction() as conn:
+        await conn.execute(stmt.values(next_attempt_at=clock.utcnow() + lease),
+                           [{"mid": e.message_id, "att": e.attempt} for e in envelopes])
+
+
 async def mark_published(db: Database, envelopes: list[Envelope]) -> None:
     """Delivered (one transaction for a batch). A row is left alone if a consumer reported
     failure meanwhile (its attempts moved on): the retry it scheduled stands."""

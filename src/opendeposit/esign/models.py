@@ -42,6 +42,7 @@ receipt = Table(
     Column("pdf_path", String(200), nullable=True),  # key in the receipt store
     Column("pdf_bytes", Integer, nullable=True),
     Column("message_id", String(36), nullable=False),
+    Column("trace_id", String(64), nullable=True),  # the request that booked the movement
     Column("issued_at", DateTime(timezone=True), nullable=False),  # printed on the receipt
     Column("signed_at", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),

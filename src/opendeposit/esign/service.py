@@ -38,6 +38,7 @@ from opendeposit.esign.store import FileReceiptStore, ReceiptStore, key_for
 from opendeposit.esign.templates import ReceiptData, fields_json
 from opendeposit.esign.timestamps import http_timestamper, load_local_timestamper
 from opendeposit.money import amount_in_words
+from opendeposit.observability.metrics import process_metrics
 
 if TYPE_CHECKING:
     from opendeposit.config import Settings
@@ -139,7 +140,7 @@ async def issue(es: Esign, env: Envelope) -> str:
         row = await _find(conn, request)
     if done and row is not None:
         return str(row.receipt_no)
-    row = row or await _reserve(es, request, env.message_id)
+    row = row or await _reserve(es, request, env.message_id, env.trace_id)
     if row.status == SIGNING:
         data = data_from_fields(json.loads(row.fields))
         pdf, sm2_signature = await es.produce(data)
@@ -151,7 +152,8 @@ async def issue(es: Esign, env: Envelope) -> str:
     return str(row.receipt_no)
 
 
-async def _reserve(es: Esign, request: ReceiptRequest, message_id: str) -> Any:
+async def _reserve(es: Esign, request: ReceiptRequest, message_id: str,
+                   trace_id: str | None = None) -> Any:
     """A new receipt row in `signing` for (reference, kind), or the one a concurrent delivery
     reserved first."""
     try:
@@ -166,6 +168,7 @@ async def _reserve(es: Esign, request: ReceiptRequest, message_id: str) -> Any:
                 amount_in_words=amount_in_words(data.amount, prefix=True),
                 verification_code=data.verification_code, fields=fields_json(data).decode(),
                 ledger_entry_hash=request.ledger_entry_hash, message_id=message_id,
+                trace_id=trace_id,
                 issued_at=data.issued_at.astimezone(dt.UTC), created_at=clock.utcnow(),
             ).returning(*receipt.c))).one()
     except IntegrityError as exc:  # the unique (reference, kind): someone was first
@@ -208,6 +211,9 @@ async def _complete(es: Esign, row: Any, pdf: bytes, sm2_signature: bytes, env: 
             await es.store.put(key, pdf)
         await inbox.record(conn, es.db, consumer=CONSUMER, message_id=env.message_id,
                            service_code=env.service_code)
+    if won.rowcount:
+        process_metrics().receipt_lag.observe(
+            max(0.0, (clock.utcnow() - clock.as_utc(env.created_at)).total_seconds()))
     log.info("receipt %s issued for %s %s", row.receipt_no, row.kind, row.reference)
 
 

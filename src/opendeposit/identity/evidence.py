@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit import clock
 from opendeposit.identity.models import onboarding_blob, onboarding_evidence
-from opendeposit.security import Vault
+from opendeposit.security import DataCipher, Vault
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,9 @@ class Context:
 
 
 class BlobCipher:
-    def __init__(self, data_key: bytes) -> None:
-        self._fernet = Fernet(data_key)
+    def __init__(self, data_key: bytes | DataCipher) -> None:
+        # a DataCipher follows data-key rotation (`opendeposit keys rotate`)
+        self._fernet = data_key if isinstance(data_key, DataCipher) else Fernet(data_key)
 
     def seal(self, data: bytes) -> bytes:
         return self._fernet.encrypt(data)

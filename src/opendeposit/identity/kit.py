@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from opendeposit.config import Settings
 from opendeposit.db import Database
@@ -63,15 +64,17 @@ def _shared_engines() -> tuple[OcrEngine, FaceEngine]:
 _ENGINES: tuple[OcrEngine, FaceEngine] | None = None
 
 
-def build_identity(settings: Settings, db: Database, *, data_key: bytes,
-                   lookup_key: bytes) -> IdentityKit:
+def build_identity(settings: Settings, db: Database, *, data_key: Any,
+                   registry_secret: bytes) -> IdentityKit:
+    """`data_key`: the key, or the platform's DataCipher (follows key rotation);
+    `registry_secret`: the citizen registry's own HMAC secret."""
     from opendeposit.identity.adapters.registry import HttpRegistry, SandboxRegistry
 
     registry: CitizenRegistry
     if settings.is_sandbox:
         registry = SandboxRegistry(db)
     elif settings.citizen_registry_url:
-        registry = HttpRegistry(settings.citizen_registry_url, secret=lookup_key)
+        registry = HttpRegistry(settings.citizen_registry_url, secret=registry_secret)
     else:
         raise SystemExit("production needs OPENDEPOSIT_CITIZEN_REGISTRY_URL")
     ocr, faces = _shared_engines()

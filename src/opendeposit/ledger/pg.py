@@ -118,10 +118,12 @@ def outbox_envelope(now: datetime, *, service_code: str, target_system: str) -> 
     """The envelope columns `esb.outbox.enqueue` writes for a message (the body aside), for a
     function that writes the outbox row itself."""
     from opendeposit.esb import outbox  # late: esb imports the database layer only
+    from opendeposit.observability.context import current_trace_id
 
     return {"message_id": str(uuid.uuid4()), "global_serial": outbox.global_serial(now),
             "service_code": service_code, "source_system": outbox.SOURCE_SYSTEM,
-            "target_system": target_system, "trace_id": uuid.uuid4().hex,
+            "target_system": target_system,
+            "trace_id": current_trace_id() or uuid.uuid4().hex,
             "schema_version": 1, "created_at": now.isoformat(), "attempts": 0, "dead": 0}
 
 

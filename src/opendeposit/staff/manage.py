@@ -1,7 +1,7 @@
 """Staff management by admins: list, create with a one-time password, change roles, disable
-or enable, reset a password (which also lifts a lock) or the MFA. A change revokes the staff
-member's tokens, so new roles apply from the next login; nobody locks the bank out of its own
-console (the last active admin cannot be disabled or demoted)."""
+or enable, reset a password (which also lifts a lock) or the MFA. A change ends the staff
+member's sessions in every process, so new roles apply from the next login; nobody locks the
+bank out of its own console (the last active admin cannot be disabled or demoted)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from opendeposit.accounts.service import audit
 from opendeposit.auth import service as auth
 from opendeposit.db import Database
 from opendeposit.errors import Conflict, NotFound
+from opendeposit.platform import Platform
 from opendeposit.staff.domain import Role, roles_text
 from opendeposit.staff.models import staff
 from opendeposit.staff.service import create_staff, hash_password, new_password
@@ -74,10 +75,10 @@ async def create(db: Database, *, username: str, roles: Iterable[str], display_n
     return Created(new_id, password)
 
 
-async def update(db: Database, *, staff_id: int, admin_id: int, roles: Iterable[str] | None,
+async def update(p: Platform, *, staff_id: int, admin_id: int, roles: Iterable[str] | None,
                  disabled: bool | None, display_name: str | None = None) -> dict[str, Any]:
-    """Roles and/or disabled; the staff member's tokens are revoked either way."""
-    async with db.transaction() as conn:
+    """Roles and/or disabled; the staff member's sessions end either way."""
+    async with p.db.transaction() as conn:
         row = (await conn.execute(select(staff).where(staff.c.id == staff_id))).first()
         if row is None:
             raise StaffNotFound()
@@ -91,12 +92,12 @@ async def update(db: Database, *, staff_id: int, admin_id: int, roles: Iterable[
         if display_name:
             values["display_name"] = display_name
         await conn.execute(staff.update().where(staff.c.id == staff_id).values(**values))
-        await auth.revoke_subject(conn, kind="staff", subject_id=staff_id)
         await audit(conn, actor=f"staff:{admin_id}", action="staff.update",
                     subject=f"staff:{staff_id}",
                     detail=f"roles {row.roles} → {new_roles}; "
                            f"{'enabled' if active else 'disabled'}")
         row = (await conn.execute(select(staff).where(staff.c.id == staff_id))).one()
+    await auth.revoke_subject(p, kind="staff", subject_id=staff_id)
     return view(row)
 
 
@@ -107,32 +108,32 @@ async def _keep_an_admin(conn: Any, leaving_id: int) -> None:
         raise LastAdmin()
 
 
-async def reset_password(db: Database, *, staff_id: int, admin_id: int) -> str:
-    """A new one-time password (changed at the next login); lifts a lock."""
+async def reset_password(p: Platform, *, staff_id: int, admin_id: int) -> str:
+    """A new one-time password (changed at the next login); lifts a lock; sessions end."""
     password = new_password()
     password_hash = await hash_password(password)
-    async with db.transaction() as conn:
+    async with p.db.transaction() as conn:
         done = await conn.execute(staff.update().where(staff.c.id == staff_id).values(
             password_hash=password_hash, password_change_required=True, failed_attempts=0,
             locked_at=None, updated_at=clock.utcnow()))
         if done.rowcount != 1:
             raise StaffNotFound()
-        await auth.revoke_subject(conn, kind="staff", subject_id=staff_id)
         await audit(conn, actor=f"staff:{admin_id}", action="staff.reset_password",
                     subject=f"staff:{staff_id}", detail="one-time password issued; lock lifted")
+    await auth.revoke_subject(p, kind="staff", subject_id=staff_id)
     return password
 
 
-async def reset_mfa(db: Database, *, staff_id: int, admin_id: int) -> dict[str, Any]:
+async def reset_mfa(p: Platform, *, staff_id: int, admin_id: int) -> dict[str, Any]:
     """Forget the TOTP secret (a lost phone): enrolled again at the next login."""
-    async with db.transaction() as conn:
+    async with p.db.transaction() as conn:
         done = await conn.execute(staff.update().where(staff.c.id == staff_id).values(
             mfa_secret_enc=None, mfa_confirmed_at=None, mfa_last_step=None,
             updated_at=clock.utcnow()))
         if done.rowcount != 1:
             raise StaffNotFound()
-        await auth.revoke_subject(conn, kind="staff", subject_id=staff_id)
         await audit(conn, actor=f"staff:{admin_id}", action="staff.reset_mfa",
                     subject=f"staff:{staff_id}", detail="TOTP cleared")
         row = (await conn.execute(select(staff).where(staff.c.id == staff_id))).one()
+    await auth.revoke_subject(p, kind="staff", subject_id=staff_id)
     return view(row)

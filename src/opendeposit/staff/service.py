@@ -252,10 +252,10 @@ async def change_password(p: Platform, *, staff_id: int, password: str, new_pass
         await conn.execute(staff.update().where(staff.c.id == row.id).values(
             password_hash=new_hash, password_change_required=False,
             password_changed_at=clock.utcnow(), updated_at=clock.utcnow()))
-        await auth.revoke_subject(conn, kind="staff", subject_id=row.id)
         await audit(conn, actor=f"staff:{row.id}", action="staff.password",
                     subject=f"staff:{row.id}", detail="password changed")
         row = await _row(conn, staff_id)
+    await auth.revoke_subject(p, kind="staff", subject_id=row.id)
     return await _session(p, row, device_id=device_id, mfa_step=None, action="staff.login")
 
 
@@ -286,10 +286,10 @@ async def confirm_mfa(p: Platform, *, staff_id: int, otp: str,
     async with p.db.transaction() as conn:
         await conn.execute(staff.update().where(staff.c.id == row.id).values(
             mfa_confirmed_at=clock.utcnow(), mfa_last_step=step, updated_at=clock.utcnow()))
-        await auth.revoke_subject(conn, kind="staff", subject_id=row.id)
         await audit(conn, actor=f"staff:{row.id}", action="staff.mfa_enrolled",
                     subject=f"staff:{row.id}", detail="TOTP confirmed")
         row = await _row(conn, staff_id)
+    await auth.revoke_subject(p, kind="staff", subject_id=row.id)
     return await _session(p, row, device_id=device_id, mfa_step=None, action="staff.login")
 
 

@@ -1,0 +1,1 @@
+"""Observability: request ids carried as trace ids, JSON logs, Prometheus metrics, readiness."""
