@@ -377,7 +377,7 @@ def test_sandbox_identity_with_residence_proof_goes_to_review(browser, demo_serv
     ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
                               locale="zh-CN", is_mobile=True, has_touch=True, base_url=base,
                               geolocation={"latitude": 22.5431, "longitude": 114.0579},
-                              permissions=["geolocation"])
+                              permissions=["geolocation"], bypass_csp=True)  # see phone_page
     page = ctx.new_page()
     try:
         page.goto("/m/open")
