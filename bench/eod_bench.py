@@ -93,19 +93,19 @@ async def run(p) -> list[tuple[str, float, dict]]:  # type: ignore[no-untyped-de
     from opendeposit import eod
 
     timings: list[tuple[str, float, dict]] = []
-    plan = eod.EodPlan()
+    plan = p.eod_plan()
 
     def timed(name, step):  # type: ignore[no-untyped-def]
-        async def wrapper(p, day):  # type: ignore[no-untyped-def]
+        async def wrapper(day):  # type: ignore[no-untyped-def]
             started = time.perf_counter()
-            report = await step(p, day)
+            report = await step(day)
             timings.append((name, time.perf_counter() - started, report))
             print(f"  {name}: {timings[-1][1]:.1f} s {report}", flush=True)
             return report
         return wrapper
 
     plan.steps = [(name, timed(name, step)) for name, step in plan.steps]
-    await eod.run_eod(p, plan=plan)
+    await eod.run_eod(p.db, plan)
     await p.db.dispose()
     return timings
 

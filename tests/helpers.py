@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -47,6 +48,21 @@ async def open_customer(p: Platform, n: int = 1, *, card_balance: int = 10_000_0
     return Opened(customer_id, acct, card, phone)
 
 
+def payment_ports(p: Platform) -> dict[str, Any]:
+    """What a top-up or withdrawal uses, unpacked from the platform as the routes do."""
+    return {"db": p.db, "vault": p.vault, "pins": p.pins, "cards": p.cards,
+            "bank_name": p.settings.bank_name}
+
+
+def reconcile_ports(p: Platform) -> dict[str, Any]:
+    return {"db": p.db, "vault": p.vault, "cards": p.cards, "bank_name": p.settings.bank_name}
+
+
+def deposit_ports(p: Platform) -> dict[str, Any]:
+    """What a purchase or a deposit withdrawal uses."""
+    return {"db": p.db, "vault": p.vault, "pins": p.pins}
+
+
 async def ledger_state(p: Platform) -> tuple[int, int, dict[tuple[str, int], int]]:
     """(entries, postings, balances): compare before/after to prove nothing was written."""
     async with p.db.read() as conn:
@@ -77,7 +93,8 @@ async def funded_customer(p: Platform, n: int = 1, amount: int = 5_000_000) -> O
 
     opened = await open_customer(p, n, card_balance=max(amount, 10_000_000))
     if amount:
-        await payments.top_up(p, customer_id=opened.customer_id, amount=amount, pin=PIN,
+        await payments.top_up(**payment_ports(p),
+                              customer_id=opened.customer_id, amount=amount, pin=PIN,
                               idempotency_key=f"fund-{n}")
     return opened
 

@@ -47,7 +47,8 @@ def build_platform(settings: Settings, *, db: Database | None = None) -> Platfor
     if settings.is_sandbox:
         sandbox["citizens"] = identity.registry
     shared = build_shared_state(settings.redis_url)
-    return Platform(settings=settings, db=db, vault=vault, pins=PinHasher(), cards=cards,
+    pins = PinHasher(max_attempts=settings.pin_max_attempts)
+    return Platform(settings=settings, db=db, vault=vault, pins=pins, cards=cards,
                     sms=sms, sandbox=sandbox, bus=bus, esign=esign, identity=identity,
                     shared=shared, limiter=RateLimiter(shared, parse_limits(settings.rate_limits)))
 

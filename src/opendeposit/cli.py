@@ -225,10 +225,11 @@ def eod(until: str | None) -> None:
             with Progress() as bar:
                 task = bar.add_task("end of day", total=None)
                 if until:
-                    results = await eod_mod.advance_to(p, date.fromisoformat(until))
+                    results = await eod_mod.advance_to(p.db, p.eod_plan(),
+                                                      date.fromisoformat(until))
                 else:
-                    results = [await eod_mod.run_eod(
-                        p, progress=lambda step: bar.update(task, description=step))]
+                    results = [await eod_mod.run_eod(p.db, p.eod_plan(), progress=lambda step:
+                                                     bar.update(task, description=step))]
             for r in results:
                 click.echo(f"closed {r.business_date} → {r.next_date}: {r.report}")
         finally:

@@ -50,8 +50,10 @@ async def seed(p: Platform) -> list[DemoCustomer]:
             birth_date=c.birth_date, region_code=c.id_number[:6], card_number=c.card_number,
             card_bank=c.card_bank, reserved_phone=c.phone, pin=c.pin, actor="system:demo")
         if c.opening_top_up:
-            await payments.top_up(p, customer_id=customer_id, amount=c.opening_top_up,
-                                  pin=c.pin, idempotency_key=f"demo-seed-{c.phone}")
+            await payments.top_up(db=p.db, vault=p.vault, pins=p.pins, cards=p.cards,
+                                  bank_name=p.settings.bank_name, customer_id=customer_id,
+                                  amount=c.opening_top_up, pin=c.pin,
+                                  idempotency_key=f"demo-seed-{c.phone}")
     from opendeposit.products.demo_catalog import seed_catalog
 
     await seed_catalog(p)  # staff maker/checker/admin (passwords printed) and the products

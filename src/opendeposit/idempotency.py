@@ -1,8 +1,11 @@
 """Idempotency keys: the same key with the same request returns the first result, always.
 
-A request claims its key inside its business transaction. A concurrent duplicate blocks on the
-key (PostgreSQL unique index, SQLite writer lock) and then waits for the first request's stored
-answer; a key reused with a different request is a conflict (409).
+`run_once` is the one sequence every idempotent use case follows: a key already seen is
+replayed (waiting while the first request is still pending; another body is 409); otherwise the
+use case decides and applies its plan with the `Claim` step first, which owns the key in the
+same atomic write — a concurrent duplicate that lost the race sees KEY_TAKEN and replays the
+winner's stored answer. The answer is stored by `Claim(answer=...)` when one write does it all,
+or by a `Complete` step of a later plan (payments: the card network is called in between).
 """
 
 from __future__ import annotations
@@ -11,15 +14,15 @@ import asyncio
 import hashlib
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, DateTime, SmallInteger, String, Table, Text, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit.db import Database, metadata
 from opendeposit.errors import Conflict, OpenDepositError
+from opendeposit.writeplan import KEY_TAKEN, Answer, Claim, Complete, PlanAbandoned, rendered
 
 idempotency_record = Table(
     "idempotency_record",
@@ -71,26 +74,60 @@ def check_key(key: str) -> None:
         raise InvalidIdempotencyKey()
 
 
-async def claim(conn: AsyncConnection, db: Database, *, customer_id: int, key: str,
-                operation: str, req_hash: str) -> bool:
-    """Try to own the key in this transaction; False when another request already holds it."""
-    result = await conn.execute(
-        db.insert(idempotency_record).values(
-            customer_id=customer_id, key=key, operation=operation, request_hash=req_hash,
-            state="pending", created_at=datetime.now(UTC),
-        ).on_conflict_do_nothing().returning(idempotency_record.c.key)
-    )
-    return result.first() is not None
+@dataclass(frozen=True)
+class Request:
+    """An idempotent request: its owner, key, operation and the hash of what it asks."""
+
+    owner: int
+    key: str
+    operation: str
+    hash: str
+
+    @classmethod
+    def of(cls, *, owner: int, key: str, operation: str, **fields: object) -> Request:
+        """Checks the key (422 if malformed) and hashes the operation with its fields."""
+        check_key(key)
+        return cls(owner, key, operation, request_hash(operation, **fields))
+
+    def claim(self, answer: Answer | None = None) -> Claim:
+        return Claim(self.owner, self.key, self.operation, self.hash, answer)
+
+    def complete(self, answer: Answer) -> Complete:
+        return Complete(self.owner, self.key, answer)
 
 
-async def complete(conn: AsyncConnection, *, customer_id: int, key: str, status_code: int,
-                   body: dict[str, Any]) -> None:
-    await conn.execute(
-        idempotency_record.update()
-        .where(idempotency_record.c.customer_id == customer_id, idempotency_record.c.key == key)
-        .values(state="done", status_code=status_code, response=json.dumps(body),
-                completed_at=datetime.now(UTC))
-    )
+UNKNOWN = "unknown"  # `seen` when the use case did not read the key's state with its context
+
+
+async def run_once(db: Database, request: Request, *, seen: str | None,
+                   work: Callable[[Request], Awaitable[Answer]]) -> Answer:
+    """claim → (decide → apply) → complete, or replay / wait / 409.
+
+    `seen` is the key's state as the use case's context read found it (None: unused;
+    UNKNOWN: look it up first). `work` decides and applies, with `request.claim()` as the first
+    step of its first plan; when that claim finds the key taken, the stored answer is replayed.
+    """
+    if seen == UNKNOWN:
+        prior = await stored_result(db, customer_id=request.owner, key=request.key,
+                                    req_hash=request.hash)
+        if prior is not None:
+            return Answer(prior.status_code, prior.body)
+    elif seen is not None:
+        return await _replay(db, request)
+    try:
+        return await work(request)
+    except PlanAbandoned as exc:
+        if exc.reason != KEY_TAKEN:
+            raise
+    return await _replay(db, request)
+
+
+async def _replay(db: Database, request: Request) -> Answer:
+    prior = await stored_result(db, customer_id=request.owner, key=request.key,
+                                req_hash=request.hash)
+    if prior is None:  # pragma: no cover - a key is never deleted
+        raise IdempotencyInProgress()
+    return Answer(prior.status_code, prior.body)
 
 
 async def stored_result(db: Database, *, customer_id: int, key: str, req_hash: str,
@@ -109,8 +146,9 @@ async def stored_result(db: Database, *, customer_id: int, key: str, req_hash: s
             return None
         if row.request_hash != req_hash:
             raise IdempotencyKeyReused()
-        if row.state == "done":
-            return StoredResult(int(row.status_code), json.loads(row.response))
+        if row.state == "done":  # amounts kept as fen in the stored answer are rendered here
+            answer = rendered(Answer(int(row.status_code), json.loads(row.response)))
+            return StoredResult(answer.status_code, dict(answer.body))
         if time.monotonic() > deadline:
             raise IdempotencyInProgress()
         await asyncio.sleep(delay)

@@ -1,4 +1,5 @@
-"""The platform's dependencies in one place, built by `bootstrap` and passed to services."""
+"""The platform's dependencies in one place, built by `bootstrap`: the wiring object that routes
+and commands unpack (a use case takes only what it uses, keyword by keyword)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from opendeposit.config import Settings
     from opendeposit.db import Database
+    from opendeposit.eod import EodPlan
     from opendeposit.esb.bus import Bus
     from opendeposit.esign.service import Esign
     from opendeposit.identity.kit import IdentityKit
@@ -33,3 +35,10 @@ class Platform:
     shared: SharedState | None = None  # counters and revocations seen by every worker
     limiter: RateLimiter | None = None  # rate limits on public endpoints (ratelimit.py)
     token_cache: dict[str, Any] = field(default_factory=dict)  # auth: recently checked tokens
+
+    def eod_plan(self) -> EodPlan:
+        """The end-of-day steps bound to this platform's database and ports."""
+        from opendeposit.eod import standard_plan
+
+        return standard_plan(db=self.db, vault=self.vault, cards=self.cards,
+                             bank_name=self.settings.bank_name)

@@ -185,7 +185,8 @@ class PinHasher:
     matches the cache, so it always goes to argon2 and always counts as a failed attempt.
     """
 
-    def __init__(self, *, cache_seconds: float = 300.0) -> None:
+    def __init__(self, *, cache_seconds: float = 300.0, max_attempts: int = 5) -> None:
+        self.max_attempts = max_attempts  # wrong tries in a row before the PIN locks
         # OWASP minimum for argon2id: m=19 MiB, t=2, p=1.
         self._hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
         self._secret = secrets.token_bytes(32)

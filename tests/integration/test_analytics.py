@@ -8,7 +8,7 @@ import pytest
 from opendeposit.analytics.domain import strict_funnel
 from opendeposit.api.app import create_app
 from opendeposit.staff import service as staff
-from tests.helpers import PIN, open_customer
+from tests.helpers import PIN, open_customer, payment_ports
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ async def test_journey_events_make_the_funnel_and_kpis(platform, client) -> None
     c = await open_customer(platform)
     from opendeposit.payments import service as payments
 
-    await payments.top_up(platform, customer_id=c.customer_id, amount=100, pin=PIN,
+    await payments.top_up(**payment_ports(platform), customer_id=c.customer_id, amount=100, pin=PIN,
                           idempotency_key="t")
     k = (await client.get("/admin/api/v1/analytics/kpis", headers=h)).json()
     assert k["visitors"] == 4 and k["page_views"] == 5

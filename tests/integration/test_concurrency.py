@@ -9,7 +9,7 @@ import pytest
 from opendeposit.errors import OpenDepositError
 from opendeposit.ledger.service import verify
 from opendeposit.payments import service as payments
-from tests.helpers import PIN, demand_balance, open_customer
+from tests.helpers import PIN, demand_balance, open_customer, payment_ports
 
 pytestmark = pytest.mark.postgres
 
@@ -17,12 +17,13 @@ pytestmark = pytest.mark.postgres
 async def test_fifty_parallel_withdrawals_of_the_whole_balance_one_succeeds(pg_platform) -> None:
     p = pg_platform
     c = await open_customer(p, card_balance=1_000_000)
-    await payments.top_up(p, customer_id=c.customer_id, amount=100_000, pin=PIN,
+    await payments.top_up(**payment_ports(p), customer_id=c.customer_id, amount=100_000, pin=PIN,
                           idempotency_key="seed")
 
     async def one(i: int) -> object:
         try:
-            return await payments.withdraw(p, customer_id=c.customer_id, amount=100_000, pin=PIN,
+            return await payments.withdraw(**payment_ports(p),
+                                           customer_id=c.customer_id, amount=100_000, pin=PIN,
                                            idempotency_key=f"w{i}")
         except OpenDepositError as exc:
             return exc
@@ -44,7 +45,7 @@ async def test_same_key_twenty_times_concurrently_has_one_effect(pg_platform) ->
     p = pg_platform
     c = await open_customer(p, card_balance=1_000_000)
     answers = await asyncio.gather(*(
-        payments.top_up(p, customer_id=c.customer_id, amount=12_300, pin=PIN,
+        payments.top_up(**payment_ports(p), customer_id=c.customer_id, amount=12_300, pin=PIN,
                         idempotency_key="dup") for _ in range(20)))
     assert all(a == answers[0] for a in answers)
     assert answers[0].status_code == 200
@@ -58,9 +59,11 @@ async def test_many_customers_in_parallel_keep_every_invariant(pg_platform) -> N
 
     async def churn(c) -> None:  # type: ignore[no-untyped-def]
         for i in range(5):
-            await payments.top_up(p, customer_id=c.customer_id, amount=10_000 + i, pin=PIN,
+            await payments.top_up(**payment_ports(p),
+                                  customer_id=c.customer_id, amount=10_000 + i, pin=PIN,
                                   idempotency_key=f"t{i}")
-            await payments.withdraw(p, customer_id=c.customer_id, amount=5_000, pin=PIN,
+            await payments.withdraw(**payment_ports(p),
+                                    customer_id=c.customer_id, amount=5_000, pin=PIN,
                                     idempotency_key=f"w{i}")
 
     await asyncio.gather(*(churn(c) for c in people))

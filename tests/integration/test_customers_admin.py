@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from opendeposit.audit.models import audit_log
 from opendeposit.identity.evidence import Context, put_blob, record
 from opendeposit.identity.service import start
-from tests.helpers import api_client, bearer, open_customer, seed_catalog
+from tests.helpers import api_client, bearer, open_customer, payment_ports, seed_catalog
 
 NAME, ID_NUMBER = "测试1", "11010519491231002X"  # what tests.helpers.open_customer uses
 
@@ -54,8 +54,8 @@ async def test_the_customer_page_is_masked_and_complete(platform) -> None:
     from opendeposit.payments import service as payments
     from tests.helpers import PIN
 
-    await payments.top_up(platform, customer_id=c.customer_id, amount=120_000, pin=PIN,
-                          idempotency_key="page-1")
+    await payments.top_up(**payment_ports(platform), customer_id=c.customer_id, amount=120_000,
+                          pin=PIN, idempotency_key="page-1")
     auditor = await bearer(platform, 32, kind="staff", roles=("auditor",))
     async with api_client(platform) as client:
         r = await client.get(f"/admin/api/v1/customers/{c.customer_id}", headers=auditor)

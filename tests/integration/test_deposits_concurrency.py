@@ -14,7 +14,14 @@ from opendeposit.errors import OpenDepositError
 from opendeposit.ledger.service import verify
 from opendeposit.payments import service as payments
 from opendeposit.products import quota
-from tests.helpers import PIN, open_customer, publish_product, seed_catalog
+from tests.helpers import (
+    PIN,
+    deposit_ports,
+    open_customer,
+    payment_ports,
+    publish_product,
+    seed_catalog,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -25,7 +32,7 @@ FITS = 150
 
 async def _ready_customer(p, n: int) -> int:  # type: ignore[no-untyped-def]
     c = await open_customer(p, n, card_balance=AMOUNT)
-    await payments.top_up(p, customer_id=c.customer_id, amount=AMOUNT, pin=PIN,
+    await payments.top_up(**payment_ports(p), customer_id=c.customer_id, amount=AMOUNT, pin=PIN,
                           idempotency_key=f"f{n}")
     return c.customer_id
 
@@ -45,7 +52,7 @@ async def test_two_hundred_concurrent_purchases_never_oversell(pg_platform) -> N
     customers = await asyncio.gather(*(ready(n) for n in range(1, BUYERS + 1)))
     async def buy(cid: int) -> str:
         try:
-            answer = await service.purchase(p, customer_id=cid, product_code="HOT",
+            answer = await service.purchase(**deposit_ports(p), customer_id=cid, product_code="HOT",
                                             amount=AMOUNT, pin=PIN, idempotency_key="race")
         except OpenDepositError as exc:
             return exc.code

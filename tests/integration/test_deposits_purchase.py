@@ -171,3 +171,28 @@ async def test_deposits_need_a_customer_login(platform, path: str) -> None:
     async with api_client(platform) as client:
         resp = await client.get(path)
     assert resp.status_code == 401 and resp.json()["error"]["code"] == "UNAUTHORIZED"
+
+
+async def test_a_ceiling_lowered_after_publishing_stops_sales_above_it(platform) -> None:
+    """TD1Y was published at 1.20 under a 2.25 ceiling; from today the ceiling is 1.10."""
+    from decimal import Decimal
+
+    from opendeposit.products import service as products
+    from opendeposit.products.domain import ProductKind, RateEntry
+
+    await seed_catalog(platform)
+    c = await funded_customer(platform, amount=1_000_000)
+    headers = await bearer(platform, c.customer_id)
+    async with platform.db.read() as conn:
+        from opendeposit.clock import current_business_date
+
+        today = await current_business_date(conn)
+    await products.add_rate(platform, RateEntry(ProductKind.TIME_DEPOSIT, 12, Decimal("1.00"),
+                                                Decimal("1.10"), today), actor="staff:1")
+    before = await ledger_state(platform)
+    async with api_client(platform) as client:
+        resp = await _buy(client, headers, "TD1Y", "1000.00", key="over")
+        assert resp.status_code == 422, resp.text
+        assert resp.json()["error"]["code"] == "RATE_ABOVE_CEILING"
+        assert await ledger_state(platform) == before  # nothing written
+        assert (await _buy(client, headers, "TD3M", "1000.00", key="ok")).status_code == 201

@@ -18,7 +18,14 @@ from opendeposit.deposits.models import eod_failure
 from opendeposit.ledger.service import balance, verify
 from opendeposit.products import service as products
 from opendeposit.products.domain import ProductKind, RateEntry
-from tests.helpers import PIN, demand_balance, funded_customer, ledger_state, seed_catalog
+from tests.helpers import (
+    PIN,
+    demand_balance,
+    deposit_ports,
+    funded_customer,
+    ledger_state,
+    seed_catalog,
+)
 
 
 async def _set_date(p, day: date) -> None:  # type: ignore[no-untyped-def]
@@ -27,7 +34,8 @@ async def _set_date(p, day: date) -> None:  # type: ignore[no-untyped-def]
 
 
 async def _buy(p, c, code: str, amount: int, key: str = "b1") -> int:  # type: ignore[no-untyped-def]
-    answer = await service.purchase(p, customer_id=c.customer_id, product_code=code,
+    answer = await service.purchase(**deposit_ports(p),
+                                    customer_id=c.customer_id, product_code=code,
                                     amount=amount, pin=PIN, idempotency_key=key)
     assert answer.status_code == 201, answer.body
     return int(answer.body["id"])
@@ -44,10 +52,10 @@ async def test_maturity_pays_principal_and_whole_term_interest_once(platform) ->
     c = await funded_customer(platform, amount=1_000_000)
     hid = await _buy(platform, c, "TD3M", 1_000_000)  # matures 2025-09-02
     await _set_date(platform, date(2025, 9, 2))
-    result = await eod.run_eod(platform)
+    result = await eod.run_eod(platform.db, platform.eod_plan())
     assert result.report["deposit_maturity"] == {"processed": 1, "paid_out": 1}
     assert await demand_balance(platform, c) == 1_000_000 + 2_000  # I2-style: 0.80% x 3/12
-    h = await service.one_holding(platform, customer_id=c.customer_id, holding_id=hid)
+    h = await service.one_holding(db=platform.db, customer_id=c.customer_id, holding_id=hid)
     assert (h["status"], h["interest_paid"], h["closed_on"]) == ("matured", "20.00",
                                                                  "2025-09-02")
     report = result.report["day_report"]
@@ -55,7 +63,8 @@ async def test_maturity_pays_principal_and_whole_term_interest_once(platform) ->
                                                    "interest": 2_000}
     assert report["holdings_match_ledger"] is True
     before = await ledger_state(platform)
-    assert await mature_holdings(platform, date(2025, 9, 2)) == {"processed": 0}
+    assert await mature_holdings(db=platform.db, vault=platform.vault,
+                                 day=date(2025, 9, 2)) == {"processed": 0}
     assert await ledger_state(platform) == before
     await _ok(platform)
 
@@ -64,15 +73,15 @@ async def test_rollover_takes_the_board_rate_of_the_maturity_date(platform) -> N
     await seed_catalog(platform)
     c = await funded_customer(platform, amount=1_000_000)
     hid = await _buy(platform, c, "TD3M", 1_000_000)
-    await service.set_maturity_instruction(platform, customer_id=c.customer_id, holding_id=hid,
-                                           auto_rollover=True)
+    await service.set_maturity_instruction(db=platform.db, customer_id=c.customer_id,
+                                           holding_id=hid, auto_rollover=True)
     await products.add_rate(platform, RateEntry(ProductKind.TIME_DEPOSIT, 3, Decimal("0.70"),
                                                 Decimal("1.85"), date(2025, 8, 1)),
                             actor="staff:1")
     await _set_date(platform, date(2025, 9, 2))
-    result = await eod.run_eod(platform)
+    result = await eod.run_eod(platform.db, platform.eod_plan())
     assert result.report["deposit_maturity"] == {"processed": 1, "rolled_over": 1}
-    listed = await service.holdings(platform, customer_id=c.customer_id)
+    listed = await service.holdings(db=platform.db, customer_id=c.customer_id)
     new, old = listed
     assert old["id"] == hid and old["status"] == "rolled_over"
     assert new["previous_holding_id"] == hid and new["status"] == "active"
@@ -96,18 +105,18 @@ async def test_a_failing_holding_is_isolated_recorded_and_retried_next_day(platf
                                  status=AccountStatus.FROZEN, reason="judicial freeze",
                                  actor="staff:1")
     await _set_date(platform, date(2025, 9, 2))
-    result = await eod.run_eod(platform)
+    result = await eod.run_eod(platform.db, platform.eod_plan())
     assert result.report["deposit_maturity"] == {"processed": 2, "paid_out": 1, "failed": 1}
     assert result.report["day_report"]["failures"] == {"deposit_maturity": 1}
     async with platform.db.read() as conn:
         failure = (await conn.execute(select(eod_failure))).one()
     assert (failure.subject, failure.code) == (f"holding:{bad_id}", "ACCOUNT_STATUS_FORBIDS")
-    paid = await service.one_holding(platform, customer_id=good.customer_id, holding_id=ok_id)
-    held = await service.one_holding(platform, customer_id=bad.customer_id, holding_id=bad_id)
+    paid = await service.one_holding(db=platform.db, customer_id=good.customer_id, holding_id=ok_id)
+    held = await service.one_holding(db=platform.db, customer_id=bad.customer_id, holding_id=bad_id)
     assert (paid["status"], held["status"]) == ("matured", "active")
     await accounts.change_status(platform, account_id=bad.account.id,
                                  status=AccountStatus.NORMAL, reason="lifted", actor="staff:1")
-    again = await eod.run_eod(platform)  # closes 2025-09-03 and catches up
+    again = await eod.run_eod(platform.db, platform.eod_plan())  # closes 2025-09-03 and catches up
     assert again.report["deposit_maturity"] == {"processed": 1, "paid_out": 1}
     assert await demand_balance(platform, bad) == 500_000 + 1_000
     await _ok(platform)
@@ -119,18 +128,18 @@ async def test_demand_interest_of_a_quarter_is_settled_on_the_20th_credited_on_t
     await seed_catalog(platform)
     await _set_date(platform, date(2025, 3, 21))
     c = await funded_customer(platform, amount=1_000_000)
-    results = await eod.advance_to(platform, date(2025, 6, 21))
+    results = await eod.advance_to(platform.db, platform.eod_plan(), date(2025, 6, 21))
     assert results[-1].business_date == date(2025, 6, 20)
     assert results[-1].report["demand_interest_settlement"] == {"settled": 1, "interest": 128}
     assert await demand_balance(platform, c) == 1_000_000  # payable, not yet credited
     async with platform.db.read() as conn:
         assert await balance(conn, "2231") == 128
-    credit = await eod.run_eod(platform)
+    credit = await eod.run_eod(platform.db, platform.eod_plan())
     assert credit.report["demand_interest_credit"] == {"credited": 1}
     assert await demand_balance(platform, c) == 1_000_128
     before = await ledger_state(platform)  # the same day's steps again change nothing
     for step in (demand.credit, demand.accrue, demand.settle):
-        await step(platform, date(2025, 6, 21))
+        await step(db=platform.db, day=date(2025, 6, 21))
     assert await ledger_state(platform) == before
     async with platform.db.read() as conn:
         assert await balance(conn, "2231") == 0
@@ -146,19 +155,19 @@ async def test_an_interrupted_run_resumes_after_its_last_finished_step(platform,
     await _set_date(platform, date(2025, 9, 2))
     calls = {"n": 0}
 
-    async def crash(p, day):  # type: ignore[no-untyped-def]
+    async def crash(day):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         raise RuntimeError("power cut")
 
-    plan = eod.EodPlan()
+    plan = platform.eod_plan()
     plan.steps = [(n, crash if n == "demand_accrual" else s) for n, s in plan.steps]
     with pytest.raises(RuntimeError):
-        await eod.run_eod(platform, plan=plan)
+        await eod.run_eod(platform.db, plan)
     assert await demand_balance(platform, c) == 1_002_000  # maturity done before the crash
-    resumed = await eod.run_eod(platform)
+    resumed = await eod.run_eod(platform.db, platform.eod_plan())
     assert resumed.business_date == date(2025, 9, 2) and resumed.ran
     assert "deposit_maturity" in resumed.report  # kept from the first attempt
     assert await demand_balance(platform, c) == 1_002_000  # paid once
-    assert (await day_report(platform, date(2025, 9, 2)))["events"]["maturity_payout"][
+    assert (await day_report(db=platform.db, day=date(2025, 9, 2)))["events"]["maturity_payout"][
         "count"] == 1
     await _ok(platform)

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from opendeposit import idempotency
 from opendeposit.accounts.models import audit_log
 from opendeposit.accounts.service import audit
+from opendeposit.errors import OpenDepositError
 from opendeposit.esb import inbox, store
 from opendeposit.esb.envelope import Envelope
 from opendeposit.esb.outbox import enqueue, outbox
@@ -22,8 +22,14 @@ from opendeposit.esb.transport import MemoryTransport
 from opendeposit.ledger.models import journal_entry
 from opendeposit.payments import service as payments
 from opendeposit.staff.demo import seed_demo_staff
-from tests.helpers import PIN, api_client, bearer, open_customer
+from opendeposit.writeplan import Change, Plan, Refuse, Update
+from tests.helpers import PIN, api_client, bearer, open_customer, payment_ports
 from tests.integration.esb_support import FlakyTransport, count, outbox_rows, wait_for
+
+
+class Crash(OpenDepositError):
+    code = "CRASH"
+
 
 ECHO = "TEST.ECHO"
 POLICY = RetryPolicy(max_attempts=3, base=timedelta(milliseconds=10),
@@ -78,21 +84,26 @@ async def effects(p) -> int:  # type: ignore[no-untyped-def]
 async def test_outbox_message_exists_only_when_the_business_transaction_commits(
         platform, monkeypatch: pytest.MonkeyPatch) -> None:
     c = await open_customer(platform)
-    ok = await payments.top_up(platform, customer_id=c.customer_id, amount=1_00, pin=PIN,
+    ok = await payments.top_up(**payment_ports(platform),
+                               customer_id=c.customer_id, amount=1_00, pin=PIN,
                                idempotency_key="ok")
     assert ok.status_code == 200
     rows = await outbox_rows(platform)
     assert [(r.service_code, r.target_system) for r in rows] == [(RECEIPT_ISSUE, "ESIGN")]
 
-    async def boom(*_a, **_k) -> None:  # fails after the outbox row was written in settle()
-        raise RuntimeError("crash inside the business transaction")
+    real = payments.settle_plan
+
+    def crashing_last(*args, **kwargs):  # type: ignore[no-untyped-def]
+        plan, answer = real(*args, **kwargs)  # fails after the outbox row was written
+        crash = Update("payment_order", (Change(key={"id": -1}, set={"note": "x"}),),
+                       on_miss=Refuse(Crash()))
+        return plan + Plan((crash,), plan.now), answer
 
     entries_before = await count(platform, journal_entry)
-    # the Python steps (PostgreSQL's one-call path is atomic by itself: test_pg_fast_path.py)
-    monkeypatch.setattr(payments, "USE_PG_FUNCTION", False)
-    monkeypatch.setattr(idempotency, "complete", boom)
-    with pytest.raises(RuntimeError):
-        await payments.top_up(platform, customer_id=c.customer_id, amount=2_00, pin=PIN,
+    monkeypatch.setattr(payments, "settle_plan", crashing_last)
+    with pytest.raises(Crash):
+        await payments.top_up(**payment_ports(platform),
+                              customer_id=c.customer_id, amount=2_00, pin=PIN,
                               idempotency_key="rolled-back")
     assert len(await outbox_rows(platform)) == 1  # the rolled-back top-up left no message
     assert await count(platform, journal_entry) == entries_before

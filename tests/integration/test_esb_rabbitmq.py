@@ -16,7 +16,7 @@ import pytest
 from opendeposit.esb.envelope import Envelope
 from opendeposit.esb.store import RetryPolicy
 from opendeposit.payments import service as payments
-from tests.helpers import PIN, open_customer
+from tests.helpers import PIN, open_customer, payment_ports
 from tests.integration.esb_support import (
     all_published,
     outbox_rows,
@@ -67,7 +67,8 @@ def amqp_platform(p, pki, prefix: str, url: str = BROKER):  # type: ignore[no-un
 
 async def top_ups(p, c, keys: range) -> None:  # type: ignore[no-untyped-def]
     for i in keys:
-        await payments.top_up(p, customer_id=c.customer_id, amount=1_000 + i, pin=PIN,
+        await payments.top_up(**payment_ports(p),
+                              customer_id=c.customer_id, amount=1_000 + i, pin=PIN,
                               idempotency_key=f"k{i}")
 
 

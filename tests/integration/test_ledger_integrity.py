@@ -13,7 +13,7 @@ from opendeposit.cli import main
 from opendeposit.ledger import service as ledger
 from opendeposit.ledger.domain import BANK_SETTLEMENT, JournalEntry
 from opendeposit.payments import service as payments
-from tests.helpers import PIN, open_customer
+from tests.helpers import PIN, open_customer, payment_ports
 
 
 async def test_an_unbalanced_entry_is_refused_by_the_database(platform) -> None:
@@ -43,7 +43,7 @@ async def test_a_posting_without_its_entry_fails_at_commit(platform) -> None:
 
 async def test_postings_are_append_only(platform) -> None:
     c = await open_customer(platform)
-    await payments.top_up(platform, customer_id=c.customer_id, amount=100, pin=PIN,
+    await payments.top_up(**payment_ports(platform), customer_id=c.customer_id, amount=100, pin=PIN,
                           idempotency_key="t")
     with pytest.raises((IntegrityError, DBAPIError)):
         async with platform.db.transaction() as conn:
@@ -73,7 +73,8 @@ async def _drop_guards(platform, conn) -> None:  # type: ignore[no-untyped-def]
 async def test_verify_detects_an_altered_entry_and_a_doctored_balance(platform) -> None:
     c = await open_customer(platform)
     for i in range(3):
-        await payments.top_up(platform, customer_id=c.customer_id, amount=1_000, pin=PIN,
+        await payments.top_up(**payment_ports(platform),
+                              customer_id=c.customer_id, amount=1_000, pin=PIN,
                               idempotency_key=f"t{i}")
     async with platform.db.transaction() as conn:
         await _drop_guards(platform, conn)
@@ -91,7 +92,8 @@ async def test_verify_detects_an_altered_entry_and_a_doctored_balance(platform) 
 
 async def test_verify_detects_a_changed_posting_amount(platform) -> None:
     c = await open_customer(platform)
-    await payments.top_up(platform, customer_id=c.customer_id, amount=1_000, pin=PIN,
+    await payments.top_up(**payment_ports(platform),
+                          customer_id=c.customer_id, amount=1_000, pin=PIN,
                           idempotency_key="t")
     async with platform.db.transaction() as conn:
         await _drop_guards(platform, conn)

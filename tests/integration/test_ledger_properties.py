@@ -18,7 +18,14 @@ from opendeposit.errors import OpenDepositError
 from opendeposit.ledger.service import verify
 from opendeposit.payments import service as payments
 from tests.conftest import _reset_pg, run_sync
-from tests.helpers import PIN, demand_balance, ledger_state, open_customer
+from tests.helpers import (
+    PIN,
+    demand_balance,
+    ledger_state,
+    open_customer,
+    payment_ports,
+    reconcile_ports,
+)
 
 MODES = ["none", "none", "none", "frozen", "decline", "timeout", "timeout_fail"]
 ops = st.lists(st.tuples(st.sampled_from(["top_up", "withdraw", "reconcile"]),
@@ -35,13 +42,13 @@ async def _run(url: str, data_dir: Path, sequence: list[tuple[str, int, str]]) -
             await cards.set_failure_mode(c.card_number, mode)
             if op == "reconcile":
                 await cards.set_failure_mode(c.card_number, "none")
-                await payments.reconcile(p, older_than=timedelta(0))
+                await payments.reconcile(**reconcile_ports(p), older_than=timedelta(0))
                 continue
             before = await demand_balance(p, c)
             move = payments.top_up if op == "top_up" else payments.withdraw
             try:
-                answer = await move(p, customer_id=c.customer_id, amount=amount, pin=PIN,
-                                    idempotency_key=f"k{i}")
+                answer = await move(**payment_ports(p), customer_id=c.customer_id,
+                                    amount=amount, pin=PIN, idempotency_key=f"k{i}")
             except OpenDepositError as exc:
                 assert exc.code == "INSUFFICIENT_FUNDS" and op == "withdraw"
                 assert amount > before
@@ -55,7 +62,7 @@ async def _run(url: str, data_dir: Path, sequence: list[tuple[str, int, str]]) -
             else:  # a pending withdrawal holds the money; a failed one gave it back
                 assert after == (before - amount if answer.status_code == 202 else before)
         await cards.set_failure_mode(c.card_number, "none")
-        await payments.reconcile(p, older_than=timedelta(0))
+        await payments.reconcile(**reconcile_ports(p), older_than=timedelta(0))
         # conservation: what left the card is exactly what the account holds now
         card_now = await cards.card_balance(c.card_number)
         assert 200_000_00 - card_now == await demand_balance(p, c)

@@ -23,7 +23,14 @@ from opendeposit.esign.service import CODE_ALPHABET, issue
 from opendeposit.esign.sm2 import sm2_verify
 from opendeposit.esign.verify import verify_receipt_pdf
 from opendeposit.payments import service as payments
-from tests.helpers import PIN, funded_customer, open_customer, seed_catalog
+from tests.helpers import (
+    PIN,
+    deposit_ports,
+    funded_customer,
+    open_customer,
+    payment_ports,
+    seed_catalog,
+)
 from tests.integration.esb_support import (
     FlakyTransport,
     all_published,
@@ -46,7 +53,8 @@ async def rp(platform, shared_pki):  # type: ignore[no-untyped-def]  # noqa: F81
 
 async def top_ups(p, c, n: int, start: int = 0) -> None:  # type: ignore[no-untyped-def]
     for i in range(start, start + n):
-        ans = await payments.top_up(p, customer_id=c.customer_id, amount=100 + i, pin=PIN,
+        ans = await payments.top_up(**payment_ports(p),
+                                    customer_id=c.customer_id, amount=100 + i, pin=PIN,
                                     idempotency_key=f"t{i}")
         assert ans.status_code == 200
 
@@ -60,9 +68,9 @@ def one_per_booking(rows: list[Any]) -> dict[tuple[str, str], int]:
 
 async def test_top_up_and_withdrawal_each_get_one_signed_receipt(rp) -> None:
     c = await open_customer(rp)
-    await payments.top_up(rp, customer_id=c.customer_id, amount=123_456, pin=PIN,
+    await payments.top_up(**payment_ports(rp), customer_id=c.customer_id, amount=123_456, pin=PIN,
                           idempotency_key="t")
-    await payments.withdraw(rp, customer_id=c.customer_id, amount=456, pin=PIN,
+    await payments.withdraw(**payment_ports(rp), customer_id=c.customer_id, amount=456, pin=PIN,
                             idempotency_key="w")
     assert await rp.bus.relay.drain() == 2
     for row in await outbox_rows(rp):  # the bus delivers again: nothing new
@@ -193,11 +201,13 @@ async def test_concurrent_duplicates_and_double_requests_make_one_receipt(rp) ->
 async def test_deposit_purchase_and_early_withdrawal_get_their_receipts(rp) -> None:
     await seed_catalog(rp)
     c = await funded_customer(rp, amount=5_000_000)
-    bought = await deposits.purchase(rp, customer_id=c.customer_id, product_code="TD1Y",
+    bought = await deposits.purchase(**deposit_ports(rp),
+                                     customer_id=c.customer_id, product_code="TD1Y",
                                      amount=1_000_000, pin=PIN, idempotency_key="buy")
     assert bought.status_code == 201, bought.body
     holding_id = bought.body["id"]
-    out = await deposit_withdraw.withdraw(rp, customer_id=c.customer_id, holding_id=holding_id,
+    out = await deposit_withdraw.withdraw(**deposit_ports(rp),
+                                          customer_id=c.customer_id, holding_id=holding_id,
                                           amount=None, pin=PIN, idempotency_key="out")
     assert out.status_code == 200, out.body
     await rp.bus.relay.drain()

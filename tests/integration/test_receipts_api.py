@@ -20,7 +20,7 @@ from opendeposit.esign.sign import ReceiptSigner
 from opendeposit.esign.timestamps import load_local_timestamper
 from opendeposit.esign.verify import MAX_PDF_BYTES
 from opendeposit.payments import service as payments
-from tests.helpers import PIN, api_client, bearer, open_customer
+from tests.helpers import PIN, api_client, bearer, open_customer, payment_ports
 from tests.integration.esb_support import receipts, rewire, shared_pki  # noqa: F401
 from tests.unit.esign import tamper
 
@@ -115,7 +115,7 @@ async def issued(sqlite_platform, shared_pki):  # type: ignore[no-untyped-def]  
     p = rewire(sqlite_platform, shared_pki)
     c = await open_customer(p)
     for i, amount in enumerate((10_000, 5_000)):
-        await payments.top_up(p, customer_id=c.customer_id, amount=amount, pin=PIN,
+        await payments.top_up(**payment_ports(p), customer_id=c.customer_id, amount=amount, pin=PIN,
                               idempotency_key=f"k{i}")
     await p.bus.relay.drain()
     rows = await receipts(p)

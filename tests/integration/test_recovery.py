@@ -14,7 +14,7 @@ from opendeposit.esb.relay import Relay
 from opendeposit.ledger.service import verify
 from opendeposit.ops import reconciler
 from opendeposit.payments import service as payments
-from tests.helpers import PIN, demand_balance, open_customer
+from tests.helpers import PIN, demand_balance, open_customer, payment_ports
 from tests.integration.esb_support import count
 
 
@@ -44,11 +44,13 @@ async def test_an_order_left_open_by_a_dead_process_is_settled_in_the_day(
     cards = platform.cards
     platform.cards = DiesAroundTheCall(cards, after_network=after_network)
     with pytest.raises(ProcessDied):
-        await payments.top_up(platform, customer_id=c.customer_id, amount=10_000, pin=PIN,
+        await payments.top_up(**payment_ports(platform),
+                              customer_id=c.customer_id, amount=10_000, pin=PIN,
                               idempotency_key="k1")
     platform.cards = cards  # the restarted process
     assert await reconciler.reconcile_once(platform, older_than=timedelta(0)) == (1, 0)
-    retry = await payments.top_up(platform, customer_id=c.customer_id, amount=10_000, pin=PIN,
+    retry = await payments.top_up(**payment_ports(platform),
+                                  customer_id=c.customer_id, amount=10_000, pin=PIN,
                                   idempotency_key="k1")  # the client's retry: final at once
     if after_network:
         assert retry.status_code == 200 and retry.body["status"] == "succeeded"
@@ -69,7 +71,8 @@ async def test_the_reconciler_leaves_young_orders_alone(platform) -> None:
     cards = platform.cards
     platform.cards = DiesAroundTheCall(cards, after_network=False)
     with pytest.raises(ProcessDied):
-        await payments.top_up(platform, customer_id=c.customer_id, amount=100, pin=PIN,
+        await payments.top_up(**payment_ports(platform),
+                              customer_id=c.customer_id, amount=100, pin=PIN,
                               idempotency_key="young")
     platform.cards = cards
     assert await reconciler.reconcile_once(platform, older_than=timedelta(minutes=1)) == (0, 0)
@@ -123,7 +126,8 @@ async def test_statement_follows_the_journal_sequence_under_concurrent_bookings(
     p = pg_platform
     c = await open_customer(p, card_balance=100_000_000)
     amounts = list(range(101, 141))
-    await asyncio.gather(*(payments.top_up(p, customer_id=c.customer_id, amount=a, pin=PIN,
+    await asyncio.gather(*(payments.top_up(**payment_ports(p),
+                                           customer_id=c.customer_id, amount=a, pin=PIN,
                                            idempotency_key=f"c{a}") for a in amounts))
     lines, _ = await statement(p, ledger_code=c.account.ledger_code, chain=c.account.chain,
                                date_from=None, date_to=None, cursor=None, limit=100)

@@ -32,7 +32,7 @@ from opendeposit.ledger.service import verify
 from opendeposit.platform import Platform
 from opendeposit.products import service as products
 from opendeposit.products.domain import DEMAND, ProductKind, RateEntry
-from tests.helpers import PIN, demand_balance, funded_customer, seed_catalog
+from tests.helpers import PIN, demand_balance, deposit_ports, funded_customer, seed_catalog
 
 START, END = date(2025, 6, 2), date(2026, 6, 2)
 CUSTOMERS = 30
@@ -113,7 +113,7 @@ class Year:
         amount = self.rng.randrange(50, 20_000) * 100
         if amount > self.balance[cid]:
             return
-        answer = await service.purchase(self.p, customer_id=cid, product_code=code,
+        answer = await service.purchase(**deposit_ports(self.p), customer_id=cid, product_code=code,
                                         amount=amount, pin=PIN,
                                         idempotency_key=f"b{day}{cid}")
         months, rate = PRODUCT_RATE[code]
@@ -121,7 +121,7 @@ class Year:
         self.holdings[hid] = Model(cid, amount, rate, months, day, _plus_months(day, months),
                                    rollover=self.rng.random() < 0.5)
         if self.holdings[hid].rollover:
-            await service.set_maturity_instruction(self.p, customer_id=cid, holding_id=hid,
+            await service.set_maturity_instruction(db=self.p.db, customer_id=cid, holding_id=hid,
                                                    auto_rollover=True)
         self.balance[cid] -= amount
         self.counts["purchase"] += 1
@@ -136,7 +136,8 @@ class Year:
         amount = None if m.partial or self.rng.random() < 0.4 else m.principal // 3
         if amount is not None and m.principal - amount < 5_000:
             amount = None
-        await withdraw.withdraw(self.p, customer_id=cid, holding_id=hid, amount=amount, pin=PIN,
+        await withdraw.withdraw(**deposit_ports(self.p),
+                                customer_id=cid, holding_id=hid, amount=amount, pin=PIN,
                                 idempotency_key=f"w{day}{cid}")
         taken = m.principal if amount is None else amount
         days = (day - m.start).days  # 算头不算尾
@@ -174,7 +175,7 @@ class Year:
                 if settle == day:
                     rate = _in_force(DEMAND_RATE, day)
                     self.payable[(cid, settle)] = _fen(Decimal(product) * rate / 36000)
-        result = await eod.run_eod(self.p)
+        result = await eod.run_eod(self.p.db, self.p.eod_plan())
         assert result.business_date == day and result.report["day_report"]["failures"] == {}
         for hid, m in due:
             if m.rollover:

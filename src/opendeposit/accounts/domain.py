@@ -29,6 +29,23 @@ class Operation(StrEnum):
     INTEREST_CREDIT = "interest_credit"  # bank-initiated credit
 
 
+@dataclass(frozen=True)
+class CustomerAccount:
+    """The customer's Class II account with its bound card, as the money use cases need it."""
+
+    id: int
+    customer_id: int
+    account_no: str
+    status: AccountStatus
+    ledger_code: str
+    chain: int
+    holder_name: str
+    card_id: int
+    card_number: str
+    card_bank: str
+    card_last4: str
+
+
 CREDITS = {Operation.TOP_UP, Operation.DEPOSIT_PAYOUT, Operation.INTEREST_CREDIT}
 BANK_INITIATED = {Operation.DEPOSIT_PAYOUT, Operation.INTEREST_CREDIT}
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from opendeposit import clock
 from opendeposit.accounts.domain import (
     AccountStatus,
+    CustomerAccount,
     LimitBucket,
     LimitUsage,
     account_number,
@@ -35,7 +36,9 @@ from opendeposit.errors import BusinessRuleViolation, Conflict, NotFound
 from opendeposit.ledger import service as ledger
 from opendeposit.ledger.domain import CUSTOMER_DEMAND, chain_for, ledger_code
 from opendeposit.platform import Platform
-from opendeposit.security import Vault
+from opendeposit.security import PinHasher, Vault
+
+__all__ = ["CustomerAccount"]  # re-exported: it moved to accounts.domain (pure)
 
 
 class AccountNotFound(NotFound):
@@ -68,23 +71,6 @@ class PinLocked(BusinessRuleViolation):
     http_status = 423
     message_en = "The transaction PIN is locked after too many wrong tries; reset it to continue."
     message_zh = "交易密码错误次数过多已锁定，请重置密码后再试。"
-
-
-@dataclass(frozen=True)
-class CustomerAccount:
-    """The customer's Class II account with its bound card, as services need it."""
-
-    id: int
-    customer_id: int
-    account_no: str
-    status: AccountStatus
-    ledger_code: str
-    chain: int
-    holder_name: str
-    card_id: int
-    card_number: str
-    card_bank: str
-    card_last4: str
 
 
 async def customer_by_phone(p: Platform, phone: str, *, create: bool) -> int | None:
@@ -202,24 +188,28 @@ def account_select(*extra: Any) -> Select[Any]:
 async def account_of_customer(p: Platform, customer_id: int,
                               conn: AsyncConnection | None = None) -> CustomerAccount:
     """The customer's open Class II account and active bound card; AccountNotFound if none."""
-    stmt = account_select().where(account.c.customer_id == customer_id)
     if conn is None:
         async with p.db.read() as c:
-            row = (await c.execute(stmt)).first()
-    else:
-        row = (await conn.execute(stmt)).first()
+            return await load_account(c, p.vault, customer_id)
+    return await load_account(conn, p.vault, customer_id)
+
+
+async def load_account(conn: AsyncConnection, vault: Vault, customer_id: int) -> CustomerAccount:
+    """The customer's open Class II account and active bound card; AccountNotFound if none."""
+    row = (await conn.execute(account_select().where(account.c.customer_id == customer_id))
+           ).first()
     if row is None:
         raise AccountNotFound()
-    return customer_account(p, row)
+    return customer_account(vault, row)
 
 
-def customer_account(p: Platform, row: Any) -> CustomerAccount:
+def customer_account(vault: Vault, row: Any) -> CustomerAccount:
     """Build the value from a row of `account_select()` (decrypting name and card number)."""
     return CustomerAccount(
         id=row.id, customer_id=row.customer_id, account_no=row.account_no,
         status=AccountStatus(row.status), ledger_code=row.ledger_code, chain=row.chain,
-        holder_name=p.vault.decrypt(row.name_enc), card_id=row.card_id,
-        card_number=p.vault.decrypt(row.card_enc), card_bank=row.bank_name,
+        holder_name=vault.decrypt(row.name_enc), card_id=row.card_id,
+        card_number=vault.decrypt(row.card_enc), card_bank=row.bank_name,
         card_last4=row.card_last4)
 
 
@@ -259,15 +249,14 @@ class PinState:
         return cls(row.pin_hash, row.pin_locked_at is not None, int(row.pin_failed_attempts))
 
 
-async def verify_pin(p: Platform, *, customer_id: int, pin: str,
+async def verify_pin(*, db: Database, pins: PinHasher, customer_id: int, pin: str,
                      known: PinState | None = None) -> None:
-    """Check the transaction PIN; the 5th wrong try in a row locks it (domain.md, api.md).
-
-    `known` is the PIN state when the caller has just read it with the rest of its context.
-    """
+    """Check the transaction PIN; the `pins.max_attempts`th wrong try in a row locks it
+    (domain.md, api.md). `known` is the PIN state when the caller has just read it with the
+    rest of its context."""
     check_pin_format(pin)
     if known is None:
-        async with p.db.read() as conn:
+        async with db.read() as conn:
             row = (await conn.execute(select(
                 customer.c.pin_hash, customer.c.pin_locked_at, customer.c.pin_failed_attempts
             ).where(customer.c.id == customer_id))).one()
@@ -276,12 +265,12 @@ async def verify_pin(p: Platform, *, customer_id: int, pin: str,
         raise PinNotSet()
     if known.locked:
         raise PinLocked()
-    if await p.pins.verify(owner=str(customer_id), pin=pin, pin_hash=known.pin_hash):
+    if await pins.verify(owner=str(customer_id), pin=pin, pin_hash=known.pin_hash):
         if known.failed_attempts:  # the lock counts wrong tries in a row
-            await _reset_failures(p, customer_id=customer_id)
+            await _reset_failures(db, customer_id=customer_id)
         return
-    limit = p.settings.pin_max_attempts
-    async with p.db.transaction() as conn:
+    limit = pins.max_attempts
+    async with db.transaction() as conn:
         failed = (await conn.execute(
             customer.update().where(customer.c.id == customer_id)
             .values(pin_failed_attempts=customer.c.pin_failed_attempts + 1)
@@ -296,8 +285,8 @@ async def verify_pin(p: Platform, *, customer_id: int, pin: str,
                    f"交易密码错误，还可尝试{left}次。", details={"attempts_left": left})
 
 
-async def _reset_failures(p: Platform, *, customer_id: int) -> None:
-    async with p.db.transaction() as conn:
+async def _reset_failures(db: Database, *, customer_id: int) -> None:
+    async with db.transaction() as conn:
         await conn.execute(customer.update().where(
             customer.c.id == customer_id, customer.c.pin_failed_attempts > 0
         ).values(pin_failed_attempts=0))

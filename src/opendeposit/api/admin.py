@@ -230,7 +230,7 @@ async def run_eod(who: StaffDep, p: PlatformDep) -> dict[str, Any]:
     async with p.db.transaction() as conn:
         await audit(conn, actor=f"staff:{who.id}", action="eod.run", subject="batch:eod",
                     detail="started from the admin API")
-    result = await eod.run_eod(p)
+    result = await eod.run_eod(p.db, p.eod_plan())
     return {"business_date": result.business_date.isoformat(),
             "next_date": result.next_date.isoformat(), "ran": result.ran,
             "report": result.report}

@@ -119,16 +119,20 @@ MOVE_RESPONSES = {200: {"model": s.MoveResult}, 202: {"model": s.MoveResult,
 @router.post("/account/top-up", tags=["account"], responses=MOVE_RESPONSES)
 async def top_up(body: s.MoveRequest, who: CustomerDep, p: PlatformDep) -> JSONResponse:
     """Pulls `amount` from the bound card into the Class II account (PIN, idempotent)."""
-    answer = await payments.top_up(p, customer_id=who.id, amount=parse_amount(body.amount),
-                                   pin=body.pin, idempotency_key=body.idempotency_key)
+    answer = await payments.top_up(
+        db=p.db, vault=p.vault, pins=p.pins, cards=p.cards, bank_name=p.settings.bank_name,
+        customer_id=who.id, amount=parse_amount(body.amount), pin=body.pin,
+        idempotency_key=body.idempotency_key)
     return JSONResponse(answer.body, status_code=answer.status_code)
 
 
 @router.post("/account/withdraw", tags=["account"], responses=MOVE_RESPONSES)
 async def withdraw(body: s.MoveRequest, who: CustomerDep, p: PlatformDep) -> JSONResponse:
     """Pushes `amount` from the Class II account to the bound card — and nowhere else."""
-    answer = await payments.withdraw(p, customer_id=who.id, amount=parse_amount(body.amount),
-                                     pin=body.pin, idempotency_key=body.idempotency_key)
+    answer = await payments.withdraw(
+        db=p.db, vault=p.vault, pins=p.pins, cards=p.cards, bank_name=p.settings.bank_name,
+        customer_id=who.id, amount=parse_amount(body.amount), pin=body.pin,
+        idempotency_key=body.idempotency_key)
     return JSONResponse(answer.body, status_code=answer.status_code)
 
 

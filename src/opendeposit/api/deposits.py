@@ -92,7 +92,8 @@ MONEY_ERRORS: dict[int | str, dict[str, Any]] = {
              responses={201: {"model": HoldingView}, **MONEY_ERRORS})
 async def buy(body: PurchaseRequest, who: CustomerDep, p: PlatformDep) -> JSONResponse:
     """Buys a time deposit or CD from the Class II balance (PIN, idempotent) → the holding."""
-    answer = await deposits.purchase(p, customer_id=who.id, product_code=body.product_code,
+    answer = await deposits.purchase(db=p.db, vault=p.vault, pins=p.pins, customer_id=who.id,
+                                     product_code=body.product_code,
                                      amount=parse_amount(body.amount), pin=body.pin,
                                      idempotency_key=body.idempotency_key)
     return JSONResponse(answer.body, status_code=answer.status_code)
@@ -101,13 +102,13 @@ async def buy(body: PurchaseRequest, who: CustomerDep, p: PlatformDep) -> JSONRe
 @router.get("/deposits")
 async def list_holdings(who: CustomerDep, p: PlatformDep) -> HoldingList:
     """The customer's holdings, newest first, with accrued interest and status."""
-    items = await deposits.holdings(p, customer_id=who.id)
+    items = await deposits.holdings(db=p.db, customer_id=who.id)
     return HoldingList(items=[HoldingView(**x) for x in items])
 
 
 @router.get("/deposits/{holding_id}")
 async def get_holding(holding_id: HoldingId, who: CustomerDep, p: PlatformDep) -> HoldingView:
-    return HoldingView(**await deposits.one_holding(p, customer_id=who.id,
+    return HoldingView(**await deposits.one_holding(db=p.db, customer_id=who.id,
                                                     holding_id=holding_id))
 
 
@@ -118,7 +119,7 @@ async def withdrawal_trial(holding_id: HoldingId, who: CustomerDep, p: PlatformD
     """Interest paid if `amount` (default: all) is withdrawn today, early or at maturity."""
     fen = parse_amount(amount) if amount is not None else None
     return WithdrawalTrialView(**await withdrawals.trial(
-        p, customer_id=who.id, holding_id=holding_id, amount=fen))
+        db=p.db, customer_id=who.id, holding_id=holding_id, amount=fen))
 
 
 @router.post("/deposits/{holding_id}/withdraw",
@@ -127,7 +128,8 @@ async def withdraw(holding_id: HoldingId, body: WithdrawRequest, who: CustomerDe
                    p: PlatformDep) -> JSONResponse:
     """Full, or one partial early, withdrawal into the Class II balance."""
     fen = parse_amount(body.amount) if body.amount is not None else None
-    answer = await withdrawals.withdraw(p, customer_id=who.id, holding_id=holding_id,
+    answer = await withdrawals.withdraw(db=p.db, vault=p.vault, pins=p.pins,
+                                        customer_id=who.id, holding_id=holding_id,
                                         amount=fen, pin=body.pin,
                                         idempotency_key=body.idempotency_key)
     return JSONResponse(answer.body, status_code=answer.status_code)
@@ -138,4 +140,4 @@ async def maturity(holding_id: HoldingId, body: MaturityRequest, who: CustomerDe
                    p: PlatformDep) -> HoldingView:
     """Maturity instruction: pay out to the account (false) or roll over (true)."""
     return HoldingView(**await deposits.set_maturity_instruction(
-        p, customer_id=who.id, holding_id=holding_id, auto_rollover=body.auto_rollover))
+        db=p.db, customer_id=who.id, holding_id=holding_id, auto_rollover=body.auto_rollover))

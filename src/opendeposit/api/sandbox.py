@@ -103,7 +103,7 @@ async def set_clock(body: ClockIn, p: PlatformDep) -> dict:
     if body.business_date < today:
         raise ValidationFailed("The business date only moves forward.", "营业日只能向后调整。",
                                code="CLOCK_BACKWARDS")
-    results = await eod.advance_to(p, body.business_date)
+    results = await eod.advance_to(p.db, p.eod_plan(), body.business_date)
     return {"business_date": body.business_date.isoformat(), "eod_runs": len(results)}
 
 

@@ -142,7 +142,7 @@ async def page(p: Platform, *, customer_id: int) -> dict[str, Any]:
                      "pin": pin_state(row, has_account=current is not None)},
         "account": main,
         "other_accounts": [a for a in accounts if a is not main],
-        "holdings": await holdings(p, customer_id=customer_id),
+        "holdings": await holdings(db=p.db, customer_id=customer_id),
         "receipts": [_receipt(r) for r in receipts],
         "onboarding": onboarding,
         "risk_alerts": alerts,

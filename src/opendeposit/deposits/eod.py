@@ -1,76 +1,88 @@
 """End-of-day steps of the deposits context: maturity (payout or rollover) and the day report.
 
-Holdings are processed in chunks, one transaction per chunk. If a chunk fails, each of its
-holdings is retried alone; one that still fails is recorded in `eod_failure` and stays active,
-so the next run picks it up again. Every effect is guarded twice: the holding's status moves
-from `active` only once (a conditional UPDATE), and (holding, "close") is a unique event row.
+Holdings are processed in chunks of `CHUNK`, each decided in Python (`maturity.py`) and written
+as one plan: set-based statements (one guarded update of all the chunk's holdings, one insert
+per table, one hash-chain append per chain). A holding whose decision is refused (an account
+that may not receive, a missing rate) is recorded in `eod_failure` and stays active; if a
+chunk's write fails, each of its holdings is tried alone and one that still fails is recorded
+the same way, so the next run picks it up again. Every effect is guarded twice: the holding's
+status moves from `active` only once (guarded update), and (holding, "close") is a unique event.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
-from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit import clock
-from opendeposit.accounts.domain import AccountStatus, Operation, check_allowed
 from opendeposit.accounts.models import account, customer
+from opendeposit.db import Database
+from opendeposit.db.apply import apply_in, in_transaction, next_ids
 from opendeposit.deposits import records
-from opendeposit.deposits.domain import maturity_quote, rollover
+from opendeposit.deposits.maturity import Outcome, chunk_plan, outcome, parts
 from opendeposit.deposits.models import eod_failure, holding, holding_event
-from opendeposit.deposits.retry import in_transaction
 from opendeposit.errors import OpenDepositError
-from opendeposit.ledger import service as ledger
 from opendeposit.ledger.models import ledger_balance
-from opendeposit.platform import Platform
-from opendeposit.products.domain import RateTable, format_rate
+from opendeposit.products.domain import RateTable
 from opendeposit.products.models import product
 from opendeposit.products.service import rate_table
+from opendeposit.security import Vault
+from opendeposit.writeplan import PlanAbandoned
 
 log = logging.getLogger("opendeposit.eod")
-CHUNK = 200
+CHUNK = 2_000
 MATURITY_STEP = "deposit_maturity"
 
 
-async def record_failure(p: Platform, *, day: date, step: str, subject: str,
+async def record_failure(db: Database, *, day: date, step: str, subject: str,
                          exc: BaseException) -> None:
     if isinstance(exc, OpenDepositError):
         code, message = exc.code, exc.message_en
     else:
         log.exception("EOD %s failed for %s", step, subject, exc_info=exc)
         code, message = type(exc).__name__, str(exc)[:500] or type(exc).__name__
-    async with p.db.transaction() as conn:
+    async with db.transaction() as conn:
         await conn.execute(eod_failure.insert().values(
             business_date=day, step=step, subject=subject, code=code, message=message,
             created_at=clock.utcnow()))
 
 
-async def run_isolated(p: Platform, *, day: date, step: str, items: Sequence[Any],
-                       subject: Callable[[Any], str],
-                       one: Callable[[AsyncConnection, Any], Awaitable[str]]) -> Counter[str]:
-    """All `items` in one transaction; if that fails, each alone, recording the ones that fail."""
-
-    async def all_of(conn: AsyncConnection) -> Counter[str]:
-        return Counter([await one(conn, item) for item in items])
-
-    try:
-        return await in_transaction(p.db, all_of)
-    except Exception:  # some item is bad: isolate it, keep the rest
-        tally: Counter[str] = Counter()
-        for item in items:
-            try:
-                tally[await in_transaction(p.db, lambda conn, it=item: one(conn, it))] += 1
-            except Exception as exc:
-                await record_failure(p, day=day, step=step, subject=subject(item), exc=exc)
-                tally["failed"] += 1
+async def run_chunk(db: Database, *, day: date, step: str, items: Sequence[Any],
+                    subject: Callable[[Any], str], check: Callable[[Any], Any],
+                    apply_items: Callable[[list[Any]], Awaitable[Counter[str]]]) -> Counter[str]:
+    """One chunk: `check` each item (a refusal is recorded and the item left for the next
+    run), then `apply_items` to the rest at once; if that fails, to each alone, recording the
+    ones that fail (an item whose guard missed was done meanwhile: skipped)."""
+    tally: Counter[str] = Counter()
+    ok: list[Any] = []
+    for item in items:
+        try:
+            ok.append(check(item))
+        except Exception as exc:
+            await record_failure(db, day=day, step=step, subject=subject(item), exc=exc)
+            tally["failed"] += 1
+    if not ok:
         return tally
+    try:
+        return tally + await apply_items(ok)
+    except Exception:  # some item is bad: isolate it, keep the rest
+        log.info("EOD %s: a chunk of %d failed, retrying item by item", step, len(ok))
+    for item in ok:
+        try:
+            tally += await apply_items([item])
+        except PlanAbandoned:
+            tally["skipped"] += 1
+        except Exception as exc:
+            await record_failure(db, day=day, step=step, subject=subject(item), exc=exc)
+            tally["failed"] += 1
+    return tally
 
 
 def _due(day: date, after: int) -> Any:
@@ -88,13 +100,14 @@ def _due(day: date, after: int) -> Any:
     )
 
 
-async def mature_holdings(p: Platform, day: date) -> dict[str, object]:
+async def mature_holdings(*, db: Database, vault: Vault, day: date) -> dict[str, object]:
     """(a) Every active holding due on or before `day`: pay out, or roll over if instructed."""
     tally: Counter[str] = Counter()
     after = 0
     rates: RateTable | None = None
+    names: dict[str, str] = {}  # decrypted holder names, by ciphertext
     while True:
-        async with p.db.read() as conn:
+        async with db.read() as conn:
             rows = (await conn.execute(_due(day, after))).all()
             if rows and rates is None:
                 rates = await rate_table(conn)
@@ -102,88 +115,39 @@ async def mature_holdings(p: Platform, day: date) -> dict[str, object]:
             return {"processed": sum(tally.values()), **tally}
         after = rows[-1].id
         batch = sorted(rows, key=lambda r: (r.chain, r.id))  # one lock order per chunk
-        tally += await run_isolated(
-            p, day=day, step=MATURITY_STEP, items=batch, subject=lambda r: f"holding:{r.id}",
-            one=lambda conn, r, t=rates: _mature_one(p, conn, r, day, t))
+        tally += await run_chunk(
+            db, day=day, step=MATURITY_STEP, items=batch, subject=lambda r: f"holding:{r.id}",
+            check=functools.partial(_outcome, rates=rates),
+            apply_items=lambda chunk: _mature(db, vault, chunk, day, names))
 
 
-async def _close(conn: AsyncConnection, row: Any, *, status: str, day: date,
-                 interest: int) -> bool:
-    done = await conn.execute(holding.update().where(
-        holding.c.id == row.id, holding.c.status == records.ACTIVE,
-        holding.c.principal == row.principal,
-    ).values(status=status, closed_on=day, interest_paid=holding.c.interest_paid + interest))
-    return done.rowcount == 1
+def _outcome(row: Any, *, rates: RateTable) -> Outcome:
+    return outcome(row, rates=rates)
 
 
-async def _mature_one(p: Platform, conn: AsyncConnection, row: Any, day: date,
-                      rates: RateTable) -> str:
-    terms = records.terms_of(row)
-    q = maturity_quote(terms)
-    if row.auto_rollover and row.allow_rollover:
-        new_rate = rates.board_rate(row.kind, row.term_months, row.maturity_date)
-        if not await _close(conn, row, status="rolled_over", day=day, interest=q.interest):
-            return "skipped"
-        await _roll_over(p, conn, row, day, q.interest, rollover(
-            terms, board_rate_on_maturity=new_rate))
-        return "rolled_over"
-    check_allowed(AccountStatus(row.account_status), Operation.DEPOSIT_PAYOUT)
-    if not await _close(conn, row, status="matured", day=day, interest=q.interest):
-        return "skipped"
-    reference = f"H{row.id}-C"
-    posted = await ledger.post(conn, records.payout_entry(
-        day=day, description="定期到期自动支取", holding_id=row.id, credit=row.account_code,
-        principal=q.amount, interest=q.interest, reference=reference), chain=row.chain)
-    await records.record_event(conn, holding_id=row.id, step="close", kind="maturity_payout",
-                               day=day, amount=q.amount, interest=q.interest, rate=q.rate_applied,
-                               days=q.days, entry_hash=posted.hash)
-    await records.announce_receipt(conn, kind="maturity_payout", row=row, acct=_acct(p, row),
-                                   day=day, amount=q.amount, entry_hash=posted.hash,
-                                   reference=reference, rate=q.rate_applied, interest=q.interest,
-                                   summary="定期到期自动支取")
-    return "paid_out"
+async def _mature(db: Database, vault: Vault, outcomes: list[Outcome], day: date,
+                  names: dict[str, str]) -> Counter[str]:
+    def holder_name(row: Any) -> str:
+        if row.name_enc not in names:
+            names[row.name_enc] = vault.decrypt(row.name_enc)
+        return names[row.name_enc]
+
+    async def work(conn: AsyncConnection) -> None:
+        rolling = [o for o in outcomes if o.renewal is not None]
+        ids = dict(zip([o.row.id for o in rolling],
+                       await next_ids(conn, "holding", len(rolling)), strict=True))
+        now = clock.utcnow()
+        items = [parts(o, holder_name=holder_name(o.row), day=day, new_id=ids.get(o.row.id),
+                       now=now) for o in outcomes]
+        await apply_in(conn, chunk_plan(items, now=now))
+
+    await in_transaction(db, work)
+    return Counter(o.kind for o in outcomes)
 
 
-def _acct(p: Platform, row: Any) -> SimpleNamespace:
-    return SimpleNamespace(customer_id=row.customer_id, account_no=row.account_no,
-                           holder_name=p.vault.decrypt(row.name_enc))
-
-
-async def _roll_over(p: Platform, conn: AsyncConnection, row: Any, day: date, interest: int,
-                     new: Any) -> None:
-    """自动转存: Dr 2151-old principal + Dr 5211 interest / Cr 2151-new, new cycle from maturity."""
-    new_id = int((await conn.execute(holding.insert().values(
-        customer_id=row.customer_id, account_id=row.account_id, product_code=row.product_code,
-        kind=row.kind, term_months=row.term_months, principal=new.principal,
-        original_principal=new.principal, rate=format_rate(new.rate),
-        min_amount=row.min_amount, start_date=new.start_date, maturity_date=new.maturity_date,
-        status=records.ACTIVE, auto_rollover=True, partial_withdrawn=False, chain=row.chain,
-        previous_holding_id=row.id, interest_paid=0, created_at=clock.utcnow(),
-    ).returning(holding.c.id))).scalar_one())
-    new_code = records.holding_code(new_id)
-    await ledger.open_ledger_account(conn, code=new_code, owner_id=new_id,
-                                     name=f"定期存单 {new_id}", chain=row.chain)
-    reference = f"H{row.id}-R"
-    posted = await ledger.post(conn, records.payout_entry(
-        kind="deposit_rollover", day=day, description="定期到期自动转存", holding_id=row.id,
-        credit=new_code, principal=row.principal, interest=interest, reference=reference),
-        chain=row.chain)
-    await records.record_event(conn, holding_id=row.id, step="close", kind="rollover", day=day,
-                               amount=row.principal, interest=interest, rate=Decimal(row.rate),
-                               days=(row.maturity_date - row.start_date).days,
-                               entry_hash=posted.hash, new_holding_id=new_id)
-    new_row = SimpleNamespace(id=new_id, product_code=row.product_code,
-                              product_name=row.product_name, term_months=row.term_months,
-                              start_date=new.start_date, maturity_date=new.maturity_date)
-    await records.announce_receipt(conn, kind="deposit_purchase", row=new_row,
-                                   acct=_acct(p, row), day=day, amount=new.principal,
-                                   entry_hash=posted.hash, reference=reference, rate=new.rate,
-                                   summary="定期到期自动转存", extra={"rollover_of": row.id})
-
-
-async def day_report(p: Platform, day: date) -> dict[str, object]:
+async def day_report(*, db: Database, day: date) -> dict[str, object]:
     """(d) What the day did, and whether the holdings still agree with their ledger accounts."""
-    async with p.db.read() as conn:
+    async with db.read() as conn:
         events = (await conn.execute(
             select(holding_event.c.kind, func.count(), func.sum(holding_event.c.amount),
                    func.sum(holding_event.c.interest))

@@ -20,6 +20,12 @@ from opendeposit.esb.outbox import PENDING_KEY, outbox
 
 STATUSES = ("pending", "retrying", "published", "dead")
 _COMMITTED_KEY = "esb_outbox_committed"
+
+
+def note_committed(info: dict[Any, Any]) -> None:
+    """Mark a pooled connection's `info` as having committed an outbox row, for a writer that
+    bypasses SQLAlchemy's commit (the asyncpg driver path): the relay is nudged at check-in."""
+    info[_COMMITTED_KEY] = True
 _MAX_ERROR = 2000
 
 

@@ -15,9 +15,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from opendeposit.errors import LedgerInvariantBroken
+from opendeposit.errors import BusinessRuleViolation, LedgerInvariantBroken
 
 GENESIS_HASH = "0" * 64
+
+
+class InsufficientFunds(BusinessRuleViolation):
+    """A non-negative account (a customer balance) would go below zero: the database CHECK
+    refuses the write, and the applier reports it as this error."""
+
+    code = "INSUFFICIENT_FUNDS"
+    message_en = "The available balance is not enough."
+    message_zh = "账户可用余额不足。"
 
 
 class AccountType(StrEnum):

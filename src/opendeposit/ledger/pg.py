@@ -1,150 +1,106 @@
-"""PostgreSQL's one-round-trip posting: the same steps as `service.post`, done server-side.
+"""PostgreSQL's hash-chain append, `ledger_append()`: the one piece of ledger work that must run
+in the database, because each link is computed under the chain-head lock.
 
-The rules stay in Python (which accounts, which amounts, the entry's content digest); this
-function only appends what it is given: link the digest into the chain, move the balances (in
-account-code order, so concurrent entries lock rows in one order), write postings and entry.
-Installed (CREATE OR REPLACE) by `opendeposit migrate`, like reference data.
-
-Also what the one-call paths built on it share (deposits/pg.py, payments/pg.py): the asyncpg
-connection straight from the pool, Core statements compiled once for it, and the outbox row's
-envelope and body as `esb.outbox.enqueue` would write them.
+It knows no business rule: it appends the entries it is given (content digests computed in
+Python by `ledger.domain.content_digest`), in order — open the new accounts' balance rows, lock
+the chain head, link each digest into the chain, move the balance rows in account-code order
+(one lock order for every writer), write the postings with the balance after their entry and
+the entries. A non-negative account below zero after any entry fails the CHECK (SQLSTATE
+23514, constraint `balance_non_negative`). The plan applier (`db/pg_apply.py`) calls it for a
+`Post` step; SQLite runs the same steps from `db/sqlite_apply.py`. Installed (CREATE OR
+REPLACE) by `opendeposit migrate`.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
-from datetime import datetime
-from typing import Any
-
-import asyncpg
-from sqlalchemy.util import greenlet_spawn
-
-from opendeposit.db import Database
-
-LEDGER_POST_FN = """
-CREATE OR REPLACE FUNCTION ledger_post(
-  p_chain smallint, p_kind text, p_date date, p_desc text, p_ref text, p_digest text,
-  p_accounts text[], p_amounts bigint[], p_deltas bigint[], p_now timestamptz)
-RETURNS TABLE(seq bigint, hash text, accounts text[], balances bigint[])
-LANGUAGE plpgsql AS $$
+LEDGER_APPEND_FN = r"""
+CREATE OR REPLACE FUNCTION ledger_append(p jsonb) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
-  v_seq bigint; v_prev text; v_hash text; v_bal bigint;
-  v_accts text[] := '{}'; v_bals bigint[] := '{}'; r record;
+  v_chain smallint := (p->>'chain')::smallint;
+  v_name text := p->>'name';
+  v_now timestamptz := (p->>'now')::timestamptz;
+  v_entries jsonb := p->'entries';
+  v_n int := jsonb_array_length(p->'entries');
+  v_seq bigint; v_head text; v_prev text; v_bal bigint;
+  v_hashes text[] := '{}'; v_accts text[] := '{}'; v_bals bigint[] := '{}';
+  r record;
 BEGIN
-  SELECT c.seq + 1, c.head_hash INTO v_seq, v_prev
-    FROM ledger_chain c WHERE c.chain = p_chain FOR UPDATE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'no ledger chain %', p_chain USING ERRCODE = 'P0002';
+  IF jsonb_array_length(p->'open') > 0 THEN
+    INSERT INTO ledger_account (code, chart_code, name, owner_id, non_negative, created_at)
+      SELECT a.code, a.chart_code, a.name, a.owner_id, a.non_negative, v_now
+        FROM jsonb_to_recordset(p->'open')
+             AS a(code text, chart_code text, name text, owner_id bigint, non_negative boolean);
+    INSERT INTO ledger_balance (account_code, shard, balance, non_negative)
+      SELECT a.code, v_chain, 0, a.non_negative
+        FROM jsonb_to_recordset(p->'open') AS a(code text, non_negative boolean);
   END IF;
-  v_hash := encode(sha256(convert_to(v_prev || E'\\n' || p_digest, 'UTF8')), 'hex');
-  UPDATE ledger_chain c SET seq = v_seq, head_hash = v_hash WHERE c.chain = p_chain;
-  FOR r IN SELECT t.a, sum(t.d)::bigint AS d FROM unnest(p_accounts, p_deltas) AS t(a, d)
-           GROUP BY t.a ORDER BY t.a LOOP
+  SELECT c.seq, c.head_hash INTO v_seq, v_head
+    FROM ledger_chain c WHERE c.chain = v_chain FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no ledger chain %', v_chain USING ERRCODE = 'P0002';
+  END IF;
+  v_prev := v_head;
+  FOR i IN 0 .. v_n - 1 LOOP
+    v_prev := encode(sha256(convert_to(v_prev || E'\n' || (v_entries->i->>'digest'), 'UTF8')),
+                     'hex');
+    v_hashes := v_hashes || v_prev;
+  END LOOP;
+  UPDATE ledger_chain c SET seq = v_seq + v_n, head_hash = v_prev WHERE c.chain = v_chain;
+  FOR r IN SELECT l.v->>0 AS a, sum((l.v->>2)::bigint)::bigint AS d
+             FROM jsonb_array_elements(v_entries) AS e(v),
+                  jsonb_array_elements(e.v->'postings') AS l(v)
+            GROUP BY 1 ORDER BY 1 LOOP
     UPDATE ledger_balance b SET balance = b.balance + r.d
-      WHERE b.account_code = r.a AND b.shard = p_chain RETURNING b.balance INTO v_bal;
+      WHERE b.account_code = r.a AND b.shard = v_chain RETURNING b.balance INTO v_bal;
     IF NOT FOUND THEN
-      RAISE EXCEPTION 'no balance row for % in shard %', r.a, p_chain USING ERRCODE = 'P0002';
+      RAISE EXCEPTION 'no balance row for % in shard %', r.a, v_chain USING ERRCODE = 'P0002';
     END IF;
     v_accts := v_accts || r.a;
     v_bals := v_bals || v_bal;
   END LOOP;
+  -- a line's balance_after: the account's balance after its entry, i.e. the final balance less
+  -- the moves of the entries after it
   INSERT INTO posting (chain, seq, line, account_code, amount, balance_after)
-    SELECT p_chain, v_seq, (t.i - 1)::smallint, t.a, t.amt, v_bals[array_position(v_accts, t.a)]
-      FROM unnest(p_accounts, p_amounts) WITH ORDINALITY AS t(a, amt, i);
+    SELECT v_chain, v_seq + t.i, (t.j - 1)::smallint, t.a, t.amt,
+           f.bal - coalesce(sum(t.d) OVER (PARTITION BY t.a ORDER BY t.i
+                                           RANGE BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), 0)
+      FROM (SELECT e.i::bigint AS i, l.j, l.v->>0 AS a, (l.v->>1)::bigint AS amt,
+                   (l.v->>2)::bigint AS d
+              FROM jsonb_array_elements(v_entries) WITH ORDINALITY AS e(v, i),
+                   jsonb_array_elements(e.v->'postings') WITH ORDINALITY AS l(v, j)) AS t
+      JOIN unnest(v_accts, v_bals) AS f(a, bal) ON f.a = t.a;
+  IF v_n > 1 AND EXISTS (
+      SELECT 1 FROM posting x JOIN ledger_balance b
+          ON b.account_code = x.account_code AND b.shard = v_chain
+       WHERE x.chain = v_chain AND x.seq > v_seq AND x.seq <= v_seq + v_n
+         AND b.non_negative AND x.balance_after < 0) THEN
+    RAISE EXCEPTION 'a balance would go below zero' USING ERRCODE = '23514',
+      CONSTRAINT = 'balance_non_negative';
+  END IF;
   INSERT INTO journal_entry (chain, seq, kind, business_date, description, reference,
                              prev_hash, hash, created_at)
-    VALUES (p_chain, v_seq, p_kind, p_date, p_desc, p_ref, v_prev, v_hash, p_now);
-  RETURN QUERY SELECT v_seq, v_hash, v_accts, v_bals;
+    SELECT v_chain, v_seq + e.i, e.v->>'kind', (e.v->>'business_date')::date,
+           e.v->>'description', e.v->>'reference',
+           CASE WHEN e.i = 1 THEN v_head ELSE v_hashes[e.i - 1] END, v_hashes[e.i], v_now
+      FROM jsonb_array_elements(v_entries) WITH ORDINALITY AS e(v, i);
+  RETURN jsonb_build_object(v_name || '.seq', v_seq + 1)
+    || (SELECT jsonb_object_agg(v_name || '#' || (h.i - 1), h.hash)
+          FROM unnest(v_hashes) WITH ORDINALITY AS h(hash, i))
+    || (SELECT jsonb_object_agg(v_name || '@' || f.a, f.bal)
+          FROM unnest(v_accts, v_bals) AS f(a, bal));
 END $$
 """
 
-CALL_LEDGER_POST = (
-    "SELECT seq, hash, accounts, balances FROM ledger_post(CAST(:chain AS smallint), :kind, "
-    ":business_date, :description, :reference, :digest, CAST(:accounts AS text[]), "
-    "CAST(:amounts AS bigint[]), CAST(:deltas AS bigint[]), :now)"
+# What replaced the one-call functions of the first wave (they held copies of business rules).
+DROPPED_FUNCTIONS = (
+    "ledger_post(smallint, text, date, text, text, text, text[], bigint[], bigint[], "
+    "timestamptz)",
+    "deposit_purchase(bigint, text, text, text, smallint, text, timestamptz, text, bigint, "
+    "bigint, smallint, jsonb, text, text, text, boolean, smallint, text, date, text, text, "
+    "text, text[], bigint[], bigint[], jsonb, text, text)",
+    "payment_open(bigint, text, text, text, timestamptz, jsonb, smallint, text, date, text, "
+    "text, text, text[], bigint[], bigint[], text)",
+    "payment_settle(bigint, text, text, text, timestamptz, smallint, text, date, text, text, "
+    "text, text[], bigint[], bigint[], text, boolean, jsonb, text, text, bigint, text, "
+    "smallint, text, text)",
 )
-
-
-class Driver:
-    """An asyncpg connection on loan from the engine's pool (see `driver_connection`)."""
-
-    def __init__(self, fairy: Any) -> None:
-        self.conn: asyncpg.Connection = fairy.driver_connection
-        self._fairy = fairy
-
-    def outbox_written(self) -> None:
-        """The statement just committed wrote an outbox row: the embedded relay is nudged when
-        the connection goes back to the pool, as after a SQLAlchemy commit (`esb.store`)."""
-        from opendeposit.esb.store import _COMMITTED_KEY  # the relay's after-commit marker
-
-        self._fairy.info[_COMMITTED_KEY] = True
-
-
-@asynccontextmanager
-async def driver_connection(db: Database) -> AsyncIterator[Driver]:
-    """The asyncpg connection itself, checked out of the engine's pool without SQLAlchemy's
-    `Connection` around it, for the few hot one-round-trip statements: on a 2-core machine the
-    `Connection` set-up, execution context and tear-down cost several times the CPU of the
-    statement. asyncpg runs each statement in its own transaction (autocommit)."""
-    fairy = await db.engine.raw_connection()
-    try:
-        yield Driver(fairy)
-    except BaseException as exc:
-        if not isinstance(exc, asyncpg.PostgresError):  # cancelled, connection lost: state unknown
-            await greenlet_spawn(fairy.invalidate, exc)  # (invalidating checks it back in)
-            raise
-        await greenlet_spawn(fairy.close)
-        raise
-    await greenlet_spawn(fairy.close)  # an overflow connection is closed: needs the greenlet
-
-
-_HASH_SLOT = '"ledger_entry_hash": "'
-
-
-def split_at_hash(body: Mapping[str, Any]) -> tuple[str, str]:
-    """An outbox body as `esb.outbox.enqueue` serialises it, cut where the entry's chain hash
-    goes (the hash is known only once `ledger_post()` linked the entry, inside the function).
-    A key is followed by `": "` only outside string values (quotes inside values are escaped),
-    so the cut is unambiguous."""
-    text = json.dumps({**body, "ledger_entry_hash": ""}, ensure_ascii=False, sort_keys=True)
-    cut = text.index(_HASH_SLOT) + len(_HASH_SLOT)
-    return text[:cut], text[cut:]
-
-
-def outbox_envelope(now: datetime, *, service_code: str, target_system: str) -> dict[str, Any]:
-    """The envelope columns `esb.outbox.enqueue` writes for a message (the body aside), for a
-    function that writes the outbox row itself."""
-    from opendeposit.esb import outbox  # late: esb imports the database layer only
-    from opendeposit.observability.context import current_trace_id
-
-    return {"message_id": str(uuid.uuid4()), "global_serial": outbox.global_serial(now),
-            "service_code": service_code, "source_system": outbox.SOURCE_SYSTEM,
-            "target_system": target_system,
-            "trace_id": current_trace_id() or uuid.uuid4().hex,
-            "schema_version": 1, "created_at": now.isoformat(), "attempts": 0, "dead": 0}
-
-
-class DriverStatement:
-    """A Core statement compiled once for asyncpg: its SQL ($n placeholders) and how to order
-    the parameters (literals of the statement included), so the hot path skips compilation."""
-
-    def __init__(self, stmt: Any) -> None:
-        from sqlalchemy.dialects.postgresql import asyncpg as dialect
-
-        compiled = stmt.compile(dialect=dialect.dialect())
-        self.sql: str = compiled.string
-        self._names: list[str] = list(compiled.positiontup or ())
-        self._literals: dict[str, Any] = dict(compiled.params)
-
-    def args(self, **params: Any) -> list[Any]:
-        values = {**self._literals, **params}
-        return [values[name] for name in self._names]
-
-
-class AttrRow(dict[str, Any]):
-    """An asyncpg record with attribute access, as services read SQLAlchemy rows."""
-
-    __getattr__ = dict.__getitem__

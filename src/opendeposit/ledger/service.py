@@ -1,4 +1,9 @@
-"""Ledger use cases: open ledger accounts, post a balanced entry, read balances, verify all."""
+"""Ledger use cases: open ledger accounts, post a balanced entry, read balances, verify all.
+
+Posting is a `Post` step of a write plan (`opendeposit.writeplan`): use cases put it in their
+plan; `post` here applies a one-entry plan in the caller's transaction, for callers that write
+nothing else (seeds, tests).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from opendeposit.db import Database, constraint_name_in
-from opendeposit.errors import BusinessRuleViolation, LedgerInvariantBroken
+from opendeposit.db import Database
 from opendeposit.ledger.domain import (
     CHART,
     GENESIS_HASH,
+    InsufficientFunds,
     JournalEntry,
     Posting,
     chain_hash,
@@ -31,15 +34,9 @@ from opendeposit.ledger.models import (
     ledger_chain,
     posting,
 )
-from opendeposit.ledger.pg import CALL_LEDGER_POST, LEDGER_POST_FN
 
-_CALL_LEDGER_POST = text(CALL_LEDGER_POST)  # built once: SQLAlchemy caches its compiled form
-
-
-class InsufficientFunds(BusinessRuleViolation):
-    code = "INSUFFICIENT_FUNDS"
-    message_en = "The available balance is not enough."
-    message_zh = "账户可用余额不足。"
+__all__ = ["InsufficientFunds", "PostedEntry", "balance", "balances", "install_chart",
+           "open_ledger_account", "post", "verify"]
 
 
 @dataclass(frozen=True)
@@ -51,11 +48,7 @@ class PostedEntry:
 
 
 async def install_chart(conn: AsyncConnection, db: Database, *, chains: int) -> None:
-    """Create the bank-side ledger accounts, the hash chains, and on PostgreSQL the posting
-    function (all idempotent)."""
-    if conn.dialect.name == "postgresql":
-        for function in _pg_functions():
-            await conn.execute(text(function))
+    """Create the bank-side ledger accounts and the hash chains (idempotent)."""
     now = datetime.now(UTC)
     for entry in CHART.values():
         if entry.per_customer:
@@ -79,15 +72,6 @@ async def install_chart(conn: AsyncConnection, db: Database, *, chains: int) -> 
         )
 
 
-def _pg_functions() -> list[str]:
-    """The server-side functions of the one-round-trip paths, posting first (all CREATE OR
-    REPLACE, so a migrate installs the current version over the last one)."""
-    from opendeposit.deposits.pg import DEPOSIT_PURCHASE_FN  # late: they import the ledger
-    from opendeposit.payments.pg import FUNCTIONS as PAYMENT_FUNCTIONS
-
-    return [LEDGER_POST_FN, DEPOSIT_PURCHASE_FN, *PAYMENT_FUNCTIONS]
-
-
 async def open_ledger_account(conn: AsyncConnection, *, code: str, owner_id: int, name: str,
                               chain: int) -> None:
     """A per-customer ledger account; its one balance row lives in the owner's chain shard."""
@@ -103,93 +87,20 @@ async def open_ledger_account(conn: AsyncConnection, *, code: str, owner_id: int
 
 
 async def post(conn: AsyncConnection, entry: JournalEntry, *, chain: int) -> PostedEntry:
-    """Append a balanced entry to `chain`, moving balances in the same transaction.
+    """Append a balanced entry to `chain` in the caller's transaction (a one-step plan).
 
-    Lock order is always: the chain head, then balance rows in account-code order. Raises
-    InsufficientFunds when a non-negative account would go below zero (the database CHECK is
-    the last word, so concurrent debits can never overdraw). PostgreSQL does it in one round
-    trip (`ledger/pg.py`); SQLite, a single local writer, runs the same steps from here.
-    """
-    digest = content_digest(chain=chain, kind=entry.kind, business_date=entry.business_date,
-                            description=entry.description, reference=entry.reference,
-                            postings=entry.postings)
-    try:
-        if conn.dialect.name == "postgresql":
-            return await _post_pg(conn, entry, chain, digest)
-        return await _post_steps(conn, entry, chain, digest)
-    except IntegrityError as exc:
-        if constraint_name_in(exc, "balance_non_negative"):
-            raise InsufficientFunds() from exc
-        raise
+    Raises InsufficientFunds when a non-negative account would go below zero (the database
+    CHECK is the last word, so concurrent debits can never overdraw)."""
+    from opendeposit.db.apply import apply_in  # late: the applier imports the ledger's tables
+    from opendeposit.writeplan import Plan, Post
 
-
-async def _post_pg(conn: AsyncConnection, entry: JournalEntry, chain: int,
-                   digest: str) -> PostedEntry:
-    row = (await conn.execute(_CALL_LEDGER_POST, {
-        **post_args(entry, chain=chain, digest=digest), "chain": chain,
-        "now": datetime.now(UTC)})).one()
-    return PostedEntry(chain=chain, seq=row.seq, hash=row.hash,
-                       balances_after=dict(zip(row.accounts, map(int, row.balances),
-                                               strict=True)))
-
-
-def post_args(entry: JournalEntry, *, chain: int, digest: str | None = None) -> dict[str, Any]:
-    """The entry as `ledger_post()` takes it (for server-side functions that post an entry)."""
-    if digest is None:
-        digest = content_digest(chain=chain, kind=entry.kind,
-                                business_date=entry.business_date,
-                                description=entry.description, reference=entry.reference,
-                                postings=entry.postings)
-    return {
-        "kind": entry.kind, "business_date": entry.business_date,
-        "description": entry.description, "reference": entry.reference, "digest": digest,
-        "accounts": [p.account for p in entry.postings],
-        "amounts": [p.amount for p in entry.postings],
-        "deltas": [natural_delta(p.account, p.amount) for p in entry.postings],
-    }
-
-
-async def _post_steps(conn: AsyncConnection, entry: JournalEntry, chain: int,
-                      digest: str) -> PostedEntry:
-    head = (await conn.execute(
-        ledger_chain.update().where(ledger_chain.c.chain == chain)
-        .values(seq=ledger_chain.c.seq + 1)
-        .returning(ledger_chain.c.seq, ledger_chain.c.head_hash)
-    )).one()
-    seq, prev_hash = head.seq, head.head_hash
-    link = chain_hash(prev_hash, digest)
-    deltas: dict[str, int] = defaultdict(int)
-    for p in entry.postings:
-        deltas[p.account] += natural_delta(p.account, p.amount)
-    balances = {code: await _move_balance(conn, code, deltas[code], chain)
-                for code in sorted(deltas)}
-    await conn.execute(posting.insert(), [
-        {"chain": chain, "seq": seq, "line": i, "account_code": p.account, "amount": p.amount,
-         "balance_after": balances[p.account]}
-        for i, p in enumerate(entry.postings)
-    ])
-    await conn.execute(journal_entry.insert().values(
-        chain=chain, seq=seq, kind=entry.kind, business_date=entry.business_date,
-        description=entry.description, reference=entry.reference, prev_hash=prev_hash,
-        hash=link, created_at=datetime.now(UTC),
-    ))
-    await conn.execute(
-        ledger_chain.update().where(ledger_chain.c.chain == chain).values(head_hash=link)
-    )
-    return PostedEntry(chain=chain, seq=seq, hash=link, balances_after=balances)
-
-
-async def _move_balance(conn: AsyncConnection, code: str, delta: int, shard: int) -> int:
-    stmt = (
-        ledger_balance.update()
-        .where(ledger_balance.c.account_code == code, ledger_balance.c.shard == shard)
-        .values(balance=ledger_balance.c.balance + delta)
-        .returning(ledger_balance.c.balance)
-    )
-    moved = (await conn.execute(stmt)).scalar()
-    if moved is None:
-        raise LedgerInvariantBroken(f"no balance row for {code} in shard {shard}")
-    return int(moved)
+    step = Post(chain, (entry,))
+    captured = await apply_in(conn, Plan((step,), datetime.now(UTC)))
+    touched = {p.account for p in entry.postings}
+    return PostedEntry(chain=chain, seq=int(captured[step.seq().name]),
+                       hash=captured[step.hash().name],
+                       balances_after={code: int(captured[step.balance(code).name])
+                                       for code in touched})
 
 
 async def balance(conn: AsyncConnection, code: str) -> int:

@@ -21,7 +21,9 @@ async def reconcile_once(p: Any, *, older_than: timedelta) -> tuple[int, int]:
     from opendeposit.payments import service as payments
 
     with traced(None, job="reconcile"):
-        settled, still_open = await payments.reconcile(p, older_than=older_than)
+        settled, still_open = await payments.reconcile(
+            db=p.db, vault=p.vault, cards=p.cards, bank_name=p.settings.bank_name,
+            older_than=older_than)
         if settled or still_open:
             log.info("reconciled open card orders", extra={"settled": settled,
                                                            "still_open": still_open})

@@ -1,4 +1,5 @@
-"""Sales quota in shards: created at publication, taken without oversell in the purchase tx."""
+"""Sales quota in shards: created at publication, taken without oversell by the purchase plan
+(`deposits.decide`): the home shard first, all shards under lock when it is short."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit.db import Database
-from opendeposit.products.domain import home_shard, plan_quota_take, split_quota
+from opendeposit.products.domain import split_quota
 from opendeposit.products.models import product_quota_shard as shard_t
 
 SHARDS = 16
@@ -27,27 +28,12 @@ async def quota_left(conn: AsyncConnection, codes: list[str]) -> dict[str, int]:
     return {code: found.get(code, 0) for code in codes}
 
 
-async def take(conn: AsyncConnection, *, code: str, customer_id: int, amount: int) -> None:
-    """Decrement the quota by `amount` or raise QuotaExceeded; call it LAST in the transaction.
-
-    The home shard is tried with one conditional UPDATE (it holds the row lock only until
-    commit). When it lacks, all shards are locked in ascending order (one lock order, so no
-    deadlock between fallbacks) and the amount is taken from them in that order, so the
-    product sells out exactly and never oversells (the CHECK remaining >= 0 is the last word).
-    """
-    home = home_shard(customer_id, SHARDS)
-    done = await conn.execute(
-        shard_t.update()
-        .where(shard_t.c.product_code == code, shard_t.c.shard == home,
-               shard_t.c.remaining >= amount)
-        .values(remaining=shard_t.c.remaining - amount))
-    if done.rowcount == 1:
-        return
+async def locked_shards(conn: AsyncConnection, code: str) -> list[tuple[int, int]]:
+    """(shard, fen left) of every sub-quota of a product, locked in ascending shard order (one
+    lock order for every writer, so fallbacks never deadlock each other). The caller takes the
+    amount with `products.domain.plan_quota_take` in the same transaction; the CHECK
+    remaining >= 0 is the last word against oversell."""
     rows = (await conn.execute(
         select(shard_t.c.shard, shard_t.c.remaining).where(shard_t.c.product_code == code)
         .order_by(shard_t.c.shard).with_for_update())).all()
-    for shard, fen in plan_quota_take([(r.shard, int(r.remaining)) for r in rows], amount):
-        await conn.execute(
-            shard_t.update()
-            .where(shard_t.c.product_code == code, shard_t.c.shard == shard)
-            .values(remaining=shard_t.c.remaining - fen))
+    return [(int(r.shard), int(r.remaining)) for r in rows]

@@ -1,11 +1,14 @@
-"""PostgreSQL's one-call purchase and payment steps match the Python steps, row for row."""
+"""The write path end to end on both engines, and the races only the write sees on PostgreSQL.
 
-# Same rows and answers for the same inputs, same refusals, nothing written by a refusal, and the
-# races only the functions see (the cap, the quota, a key taken between the read and the write).
+The same scenario of purchases (or top-ups and withdrawals) through the services writes the
+same rows on SQLite and PostgreSQL; a refusal writes nothing; the cap, the quota and an
+idempotency key taken between the read and the write are decided by the write's guards.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -26,8 +29,17 @@ from opendeposit.payments import service as payments
 from opendeposit.payments.models import payment_order
 from opendeposit.platform import Platform
 from opendeposit.products.models import deposit_position, product_quota_shard
-from tests.conftest import _reset_pg
-from tests.helpers import PIN, ledger_state, open_customer, publish_product, seed_catalog
+from opendeposit.writeplan import Answer, Complete
+from tests.helpers import (
+    PIN,
+    deposit_ports,
+    ledger_state,
+    open_customer,
+    payment_ports,
+    publish_product,
+    reconcile_ports,
+    seed_catalog,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -86,7 +98,8 @@ async def _run(p: Platform, ids: dict[int, int],
     outcomes: list[Any] = []
     for n, code, amount, key in purchases:
         try:
-            answer = await service.purchase(p, customer_id=ids[n], product_code=code,
+            answer = await service.purchase(**deposit_ports(p),
+                                            customer_id=ids[n], product_code=code,
                                             amount=amount, pin=PIN, idempotency_key=key)
             outcomes.append((answer.status_code, answer.body))
         except OpenDepositError as exc:
@@ -109,26 +122,8 @@ async def _scenario(p: Platform, purchases: list[tuple[int, str, int, str]]) -> 
     return await _run(p, ids, purchases), await _rows(p)
 
 
-async def test_function_and_python_steps_write_the_same_rows(pg_platform, monkeypatch) -> None:
-    p = pg_platform
-    fast = await _scenario(p, PURCHASES)
-    await _reset_pg(p.db.url)
-    monkeypatch.setattr(service, "USE_PG_FUNCTION", False)
-    steps = await _scenario(p, PURCHASES)
-    assert fast[0] == steps[0]
-    assert [o if isinstance(o, str) else o[0] for o in fast[0]] == [
-        201, 201, 201, 201, 201, "ABOVE_CUSTOMER_LIMIT", "INSUFFICIENT_FUNDS",
-        "AMOUNT_BELOW_MINIMUM", "AMOUNT_OFF_STEP", 201, "IDEMPOTENCY_KEY_REUSED",
-        "PRODUCT_NOT_FOUND"]
-    for name in fast[1]:
-        assert fast[1][name] == steps[1][name], name
-    async with p.db.read() as conn:
-        report = await ledger.verify(conn)
-    assert report.ok, report.problems
-
-
-async def test_sqlite_and_the_postgresql_function_write_the_same_rows(sqlite_platform,
-                                                                      pg_platform) -> None:
+async def test_purchases_write_the_same_rows_on_both_engines(sqlite_platform,
+                                                             pg_platform) -> None:
     lite = await _scenario(sqlite_platform, SUCCESSES_ONLY)
     pg = await _scenario(pg_platform, SUCCESSES_ONLY)
     assert lite[0] == pg[0]
@@ -154,19 +149,16 @@ def _between_read_and_write(monkeypatch: pytest.MonkeyPatch, race: Any) -> None:
     real = accounts.verify_pin
     pending = [race]
 
-    async def verify_pin(p: Platform, **kw: Any) -> None:
-        await real(p, **kw)
+    async def verify_pin(**kw: Any) -> None:
+        await real(**kw)
         if pending:
             await pending.pop()()
 
     monkeypatch.setattr(accounts, "verify_pin", verify_pin)
 
 
-@pytest.mark.parametrize("fast", [True, False], ids=["function", "steps"])
-async def test_refusals_only_the_write_sees_write_nothing(pg_platform, monkeypatch,
-                                                          fast: bool) -> None:
+async def test_refusals_only_the_write_sees_write_nothing(pg_platform, monkeypatch) -> None:
     p = pg_platform
-    monkeypatch.setattr(service, "USE_PG_FUNCTION", fast)
     ids = await _setup(p)
     cid = ids[1]
 
@@ -179,7 +171,8 @@ async def test_refusals_only_the_write_sees_write_nothing(pg_platform, monkeypat
 
         _between_read_and_write(monkeypatch, race_then_look)
         with pytest.raises(OpenDepositError) as caught:
-            await service.purchase(p, customer_id=cid, product_code=code, amount=amount,
+            await service.purchase(**deposit_ports(p),
+                                   customer_id=cid, product_code=code, amount=amount,
                                    pin=PIN, idempotency_key=f"r-{code}-{expected}")
         assert caught.value.code == expected
         assert before and await _everything(p) == before[0]
@@ -213,11 +206,13 @@ async def test_a_key_taken_between_read_and_write_replays_the_first_answer(
     first: list[Any] = []
 
     async def the_other_request() -> None:
-        first.append(await service.purchase(p, customer_id=ids[2], product_code="TD1Y",
+        first.append(await service.purchase(**deposit_ports(p),
+                                            customer_id=ids[2], product_code="TD1Y",
                                             amount=100_000, pin=PIN, idempotency_key="twice"))
 
     _between_read_and_write(monkeypatch, the_other_request)
-    answer = await service.purchase(p, customer_id=ids[2], product_code="TD1Y", amount=100_000,
+    answer = await service.purchase(**deposit_ports(p),
+                                    customer_id=ids[2], product_code="TD1Y", amount=100_000,
                                     pin=PIN, idempotency_key="twice")
     assert answer == first[0] and answer.status_code == 201
     async with p.db.read() as conn:
@@ -228,7 +223,8 @@ async def test_the_same_key_at_once_has_one_effect(pg_platform) -> None:
     p = pg_platform
     ids = await _setup(p)
     answers = await asyncio.gather(*(
-        service.purchase(p, customer_id=ids[3], product_code="TD6M", amount=100_000, pin=PIN,
+        service.purchase(**deposit_ports(p),
+                         customer_id=ids[3], product_code="TD6M", amount=100_000, pin=PIN,
                          idempotency_key="dup") for _ in range(10)))
     assert all(a == answers[0] for a in answers) and answers[0].status_code == 201
     async with p.db.read() as conn:
@@ -246,8 +242,8 @@ MOVES: list[tuple[int, str, int, str, str]] = [
     (1, "top_up", 7_000, "t3", "timeout"), (1, "withdraw", 9_000, "w4", "timeout_fail"),
     (2, "top_up", 1_000, "t4", "none"), (2, "top_up", 1_001, "t4", "none"),
 ]
-PAYMENT_TABLES = [
-    (payment_order, {"created_at", "updated_at"}, payment_order.c.id),
+PAYMENT_TABLES = [  # order ids: PostgreSQL's sequence also advances for a refused order
+    (payment_order, {"id", "created_at", "updated_at"}, payment_order.c.id),
     *[t for t in TABLES if t[0].name in {"ledger_balance", "journal_entry", "posting",
                                          "esb_outbox", "idempotency_record"}],
 ]
@@ -255,7 +251,7 @@ PAYMENT_TABLES = [
 
 async def _payments_scenario(p: Platform, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
     serial = iter(range(1, 1000))  # order numbers are random: the same ones in both runs
-    monkeypatch.setattr(payments, "_order_no",
+    monkeypatch.setattr(payments, "order_number",
                         lambda direction: f"{direction[0].upper()}{next(serial):012d}")
     people = {n: await open_customer(p, n) for n in (1, 2)}
     outcomes: list[Any] = []
@@ -263,12 +259,12 @@ async def _payments_scenario(p: Platform, monkeypatch: pytest.MonkeyPatch) -> tu
         await p.sandbox["cards"].set_failure_mode(people[n].card_number, mode)
         move = payments.top_up if direction == "top_up" else payments.withdraw
         try:
-            answer = await move(p, customer_id=people[n].customer_id, amount=amount, pin=PIN,
-                                idempotency_key=key)
+            answer = await move(**payment_ports(p), customer_id=people[n].customer_id,
+                                amount=amount, pin=PIN, idempotency_key=key)
             outcomes.append((answer.status_code, answer.body))
         except OpenDepositError as exc:
             outcomes.append(exc.code)
-    outcomes.append(await payments.reconcile(p, older_than=timedelta(0)))
+    outcomes.append(await payments.reconcile(**reconcile_ports(p), older_than=timedelta(0)))
     found = {}
     async with p.db.read() as conn:
         for table, skip, *order in PAYMENT_TABLES:
@@ -278,13 +274,10 @@ async def _payments_scenario(p: Platform, monkeypatch: pytest.MonkeyPatch) -> tu
     return outcomes, found
 
 
-async def test_payment_functions_and_python_steps_write_the_same_rows(pg_platform,
-                                                                      monkeypatch) -> None:
-    p = pg_platform
-    fast = await _payments_scenario(p, monkeypatch)
-    await _reset_pg(p.db.url)
-    monkeypatch.setattr(payments, "USE_PG_FUNCTION", False)
-    steps = await _payments_scenario(p, monkeypatch)
+async def test_payments_write_the_same_rows_on_both_engines(sqlite_platform, pg_platform,
+                                                            monkeypatch) -> None:
+    fast = await _payments_scenario(pg_platform, monkeypatch)
+    steps = await _payments_scenario(sqlite_platform, monkeypatch)
     assert fast[0] == steps[0]
     codes = [o if isinstance(o, str) else o[0] for o in fast[0][:-1]]
     assert codes == [200, 200, 200, "INSUFFICIENT_FUNDS", 422, 422, 202, 202, 200,
@@ -292,7 +285,7 @@ async def test_payment_functions_and_python_steps_write_the_same_rows(pg_platfor
     assert fast[0][-1] == (2, 0)  # the two pending orders settled by reconciliation
     for name in fast[1]:
         assert fast[1][name] == steps[1][name], name
-    async with p.db.read() as conn:
+    async with pg_platform.db.read() as conn:
         report = await ledger.verify(conn)
     assert report.ok, report.problems
 
@@ -300,26 +293,31 @@ async def test_payment_functions_and_python_steps_write_the_same_rows(pg_platfor
 async def test_answers_stored_for_replay_match_what_the_function_returned(pg_platform) -> None:
     p = pg_platform
     c = await open_customer(p, 1)
-    first = await payments.top_up(p, customer_id=c.customer_id, amount=123_456, pin=PIN,
+    first = await payments.top_up(**payment_ports(p),
+                                  customer_id=c.customer_id, amount=123_456, pin=PIN,
                                   idempotency_key="t")
-    again = await payments.top_up(p, customer_id=c.customer_id, amount=123_456, pin=PIN,
+    again = await payments.top_up(**payment_ports(p),
+                                  customer_id=c.customer_id, amount=123_456, pin=PIN,
                                   idempotency_key="t")
-    out = await payments.withdraw(p, customer_id=c.customer_id, amount=3_456, pin=PIN,
+    out = await payments.withdraw(**payment_ports(p),
+                                  customer_id=c.customer_id, amount=3_456, pin=PIN,
                                   idempotency_key="w")
     assert first == again and first.body["balance"] == "1234.56"
     assert out.body["balance"] == "1200.00"
-    assert out == await payments.withdraw(p, customer_id=c.customer_id, amount=3_456, pin=PIN,
+    assert out == await payments.withdraw(**payment_ports(p),
+                                          customer_id=c.customer_id, amount=3_456, pin=PIN,
                                           idempotency_key="w")
 
 
 async def test_a_withdrawal_beyond_the_balance_writes_nothing(pg_platform) -> None:
     p = pg_platform
     c = await open_customer(p, 1)
-    await payments.top_up(p, customer_id=c.customer_id, amount=10_000, pin=PIN,
+    await payments.top_up(**payment_ports(p), customer_id=c.customer_id, amount=10_000, pin=PIN,
                           idempotency_key="t")
     before = await _everything(p), await _orders(p)
     with pytest.raises(OpenDepositError) as caught:
-        await payments.withdraw(p, customer_id=c.customer_id, amount=10_001, pin=PIN,
+        await payments.withdraw(**payment_ports(p),
+                                customer_id=c.customer_id, amount=10_001, pin=PIN,
                                 idempotency_key="w")
     assert caught.value.code == "INSUFFICIENT_FUNDS"
     assert (await _everything(p), await _orders(p)) == before
@@ -335,17 +333,53 @@ async def test_a_settle_that_fails_at_its_last_step_leaves_no_message(pg_platfor
                                                                       monkeypatch) -> None:
     p = pg_platform
     c = await open_customer(p, 1)
-    await payments.top_up(p, customer_id=c.customer_id, amount=100, pin=PIN, idempotency_key="a")
-    real = payments._answer
+    await payments.top_up(**payment_ports(p),
+                          customer_id=c.customer_id, amount=100, pin=PIN, idempotency_key="a")
+    real = payments.settle_plan
 
     def unstorable(*args: Any, **kwargs: Any) -> Any:  # smallint overflow at the last UPDATE
-        answer = real(*args, **kwargs)
-        return payments.Answer(70_000, answer.body)
+        plan, answer = real(*args, **kwargs)
+        last = plan.steps[-1]
+        assert isinstance(last, Complete)
+        broken = replace(last, answer=Answer(70_000, last.answer.body))
+        return replace(plan, steps=(*plan.steps[:-1], broken)), answer
 
-    monkeypatch.setattr(payments, "_answer", unstorable)
+    monkeypatch.setattr(payments, "settle_plan", unstorable)
     before = await _everything(p)
     with pytest.raises(asyncpg.PostgresError):
-        await payments.top_up(p, customer_id=c.customer_id, amount=200, pin=PIN,
+        await payments.top_up(**payment_ports(p), customer_id=c.customer_id, amount=200, pin=PIN,
                               idempotency_key="b")
     after = await _everything(p)
     assert after[0] == before[0] and after[2] == before[2]  # no entry, no message
+
+
+async def test_a_rolled_back_plan_leaves_its_prepared_statements_usable(pg_platform) -> None:
+    """apply_plan() prepares each statement once per session; a plan that rolled back after
+    preparing must not make the next plan of the same shape prepare it twice."""
+    from opendeposit.db import Database
+    from opendeposit.db.apply import apply
+    from opendeposit.writeplan import Abandon, Change, Plan, PlanAbandoned, Update
+
+    p = pg_platform
+    c = await open_customer(p, 1)
+    db = Database(p.db.url, pool_size=1)  # one session, so the second plan meets the first's
+    try:
+        def plan(order_id: int) -> Plan:
+            return Plan((Update("payment_order", (Change(key={"id": order_id},
+                                                         set={"note": "x"}),),
+                                on_miss=Abandon("NONE")),), clock_now())
+
+        for _ in range(2):
+            with pytest.raises(PlanAbandoned):
+                await apply(db, plan(-1))
+        await payments.top_up(**payment_ports(p), customer_id=c.customer_id, amount=100,
+                              pin=PIN, idempotency_key="t")
+        assert await apply(db, plan(1)) == {}
+    finally:
+        await db.dispose()
+
+
+def clock_now():  # type: ignore[no-untyped-def]
+    from opendeposit.clock import utcnow
+
+    return utcnow()
