@@ -75,8 +75,8 @@ async def test_a_pending_change_past_its_date_cannot_be_approved_and_one_can_be_
             **RATE, "term_months": 24, "board_rate": "1.25", "ceiling": "1.45"})).json()["id"]
         from opendeposit import eod
 
-        await eod.run_eod(platform)
-        await eod.run_eod(platform)  # the business date is now 2025-06-04
+        await eod.run_eod(platform.db, platform.eod_plan())
+        await eod.run_eod(platform.db, platform.eod_plan())  # the business date: 2025-06-04
         late = await client.post(f"/admin/api/v1/rates/changes/{soon}/approve",
                                  headers=checker, json={})
         assert late.json()["error"]["code"] == "RATE_BACKDATED"
