@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from opendeposit.auth.adapters.wiring import build_wechat
 from opendeposit.config import Settings
 from opendeposit.db import Database
 from opendeposit.esb.bus import build_bus
@@ -50,7 +51,8 @@ def build_platform(settings: Settings, *, db: Database | None = None) -> Platfor
     pins = PinHasher(max_attempts=settings.pin_max_attempts)
     return Platform(settings=settings, db=db, vault=vault, pins=pins, cards=cards,
                     sms=sms, sandbox=sandbox, bus=bus, esign=esign, identity=identity,
-                    shared=shared, limiter=RateLimiter(shared, parse_limits(settings.rate_limits)))
+                    shared=shared, limiter=RateLimiter(shared, parse_limits(settings.rate_limits)),
+                    wechat=build_wechat(settings, db, sandbox))
 
 
 def _party_secret(keys: KeyRing, party: str) -> bytes:

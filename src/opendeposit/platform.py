@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from opendeposit.auth.ports import WeChat
     from opendeposit.config import Settings
     from opendeposit.db import Database
     from opendeposit.eod import EodPlan
@@ -35,6 +36,7 @@ class Platform:
     shared: SharedState | None = None  # counters and revocations seen by every worker
     limiter: RateLimiter | None = None  # rate limits on public endpoints (ratelimit.py)
     token_cache: dict[str, Any] = field(default_factory=dict)  # auth: recently checked tokens
+    wechat: WeChat | None = None  # the WeChat server API; None when WeChat login is off
 
     def eod_plan(self) -> EodPlan:
         """The end-of-day steps bound to this platform's database and ports."""

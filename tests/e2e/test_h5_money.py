@@ -40,6 +40,10 @@ def test_home_shows_products_area_and_deposit_insurance(phone_page) -> None:
     page.goto("/m/")
     page.wait_for_load_state("networkidle")
     assert "存款保险" in page.content()
+    card = page.locator(".product-card").first.inner_text()
+    # on a card: the logo and one line; the full statement once, in the home page's block
+    assert "依照《存款保险条例》受到保护" in card and "最高偿付限额" not in card, card
+    assert page.get_by_text("最高偿付限额为人民币50万元").count() == 1
     keep(shot(page, "01-home"), "m-home")
 
 
@@ -65,3 +69,16 @@ def test_login_top_up_and_statement(phone_page) -> None:
     page.goto("/m/account/transactions")
     page.get_by_text("+123.45").first.wait_for(timeout=10_000)
     keep(shot(page, "07-statement"), "m-statement")
+    # 我的: their own name in full, the ID number masked (never "—"); then English
+    page.goto("/m/me")
+    page.get_by_text("已实名").wait_for()
+    profile = page.locator(".profile-group").inner_text()
+    assert "张三" in profile and "张*" not in profile, profile
+    assert re.search(r"4403\*{10}1237", profile), profile
+    keep(shot(page, "08-me"), "m-me")
+    page.get_by_text("English").click()
+    page.goto("/m/account/transactions")
+    page.get_by_text("Top-up").first.wait_for(timeout=10_000)
+    lines = page.locator(".statement").inner_text()
+    assert not re.search(r"[\u4e00-\u9fff]", lines), lines  # no Chinese memo left in English
+    keep(shot(page, "09-statement-en"), "m-statement-en")

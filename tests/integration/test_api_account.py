@@ -47,7 +47,9 @@ async def test_login_top_up_withdraw_and_statement(platform, client) -> None:
         ("withdraw_hold", "-0.10", "1000.00"), ("top_up", "1000.10", "1000.10")]
     me = (await client.get("/api/v1/me", headers=h)).json()
     assert me["phone"] == c.phone[:3] + "****" + c.phone[-4:]
-    assert me["name"] == "测*1" and me["has_account"] is True
+    # their own name in full on their own page; the ID number masked, never "—"
+    assert me["name"] == "测试1" and me["name_masked"] == "测*1" and me["has_account"] is True
+    assert me["id_number"] == "1101**********002X" and me["kyc_status"] == "verified"
 
 
 async def test_statement_pages_with_a_cursor(platform, client) -> None:

@@ -1,9 +1,9 @@
 // fetch wrapper for the opendeposit API: bearer token, JSON in and out, every failure turned into
 // an ApiError {code, message, status}; a 401 on an authenticated call clears the token and hands
 // over to the app (which sends the customer to the login page).
-import { ApiError, codeForStatus } from './errors.js'
+import { ApiError, errorFromResponse } from './errors.js'
 
-export { ApiError } from './errors.js'
+export { ApiError, errorFromResponse } from './errors.js'
 
 export const API_PREFIX = '/api/v1'
 const TOKEN_KEY = 'od_token'
@@ -70,21 +70,6 @@ async function readBody(res) {
   } catch {
     return undefined
   }
-}
-
-/** Turn a non-2xx response body into an ApiError (server's own words when it gave them). */
-export function errorFromResponse(status, body) {
-  const e = body && typeof body === 'object' ? body.error : null
-  if (e && typeof e === 'object' && e.code) {
-    return new ApiError({
-      code: String(e.code),
-      status,
-      message: e.message,
-      messageZh: e.message_zh,
-      details: e.details,
-    })
-  }
-  return new ApiError({ code: codeForStatus(status), status })
 }
 
 /**

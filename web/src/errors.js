@@ -1,5 +1,12 @@
 // The error every API call rejects with, and how it reads as a sentence in the page's language.
-import { isZh } from './i18n.js'
+// Plain JS without imports: the H5 app and the mini-program use this same file.
+
+let languageIsZh = () => true // the bank's customers read Chinese first
+
+/** Where `errorText` learns the page's language when it is not told (i18n.js sets it). */
+export function setLanguageSource(fn) {
+  if (typeof fn === 'function') languageIsZh = fn
+}
 
 export class ApiError extends Error {
   /**
@@ -53,8 +60,24 @@ export function codeForStatus(status) {
   return BY_STATUS[status] || 'UNKNOWN'
 }
 
+/** Turn a non-2xx response body into an ApiError (the server's own words when it gave them):
+ * the one error mapper of both clients. */
+export function errorFromResponse(status, body) {
+  const e = body && typeof body === 'object' ? body.error : null
+  if (e && typeof e === 'object' && e.code) {
+    return new ApiError({
+      code: String(e.code),
+      status,
+      message: e.message,
+      messageZh: e.message_zh,
+      details: e.details,
+    })
+  }
+  return new ApiError({ code: codeForStatus(status), status })
+}
+
 /** A human sentence for any error in the page's language. */
-export function errorText(err, zh = isZh()) {
+export function errorText(err, zh = languageIsZh()) {
   if (!err) return ''
   if (err instanceof ApiError) {
     const server = zh ? err.messageZh : err.messageEn

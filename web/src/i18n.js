@@ -1,7 +1,10 @@
 // A tiny i18n: one reactive locale for the page, message tables per app, `{name}` placeholders.
+// The lookup itself is i18nCore.js, shared with the mini-program.
 import { ref } from 'vue'
+import { LOCALES, createTranslator } from './i18nCore.js'
+import { setLanguageSource } from './errors.js'
 
-export const LOCALES = ['zh-CN', 'en-US']
+export { LOCALES }
 const KEY = 'od_locale'
 
 function savedLocale() {
@@ -44,27 +47,16 @@ export function setMessages(messages) {
   tables = messages
 }
 
-function lookup(table, key) {
-  let node = table
-  for (const part of key.split('.')) {
-    if (node == null || typeof node !== 'object') return undefined
-    node = node[part]
-  }
-  return typeof node === 'string' ? node : undefined
-}
+// reads locale.value, so every `t()` in a template re-renders when the language changes
+const translator = createTranslator(() => tables, () => locale.value)
 
 /** Translate `key` (dotted path); falls back to Chinese, then to the key itself. */
-export function t(key, params) {
-  const text = lookup(tables[locale.value], key) ?? lookup(tables['zh-CN'], key) ?? key
-  if (!params) return text
-  return text.replace(/\{(\w+)\}/g, (m, name) => (params[name] ?? m).toString())
-}
+export const t = translator.t
 
 /** `t` only if the key exists, else undefined: for optional labels of API enum values. */
-export function tMaybe(key, params) {
-  const found = lookup(tables[locale.value], key) ?? lookup(tables['zh-CN'], key)
-  return found === undefined ? undefined : t(key, params)
-}
+export const tMaybe = translator.tMaybe
+
+setLanguageSource(isZh) // error sentences follow the page's language
 
 /** Vue plugin: `$t` and `$locale` in templates. */
 export const i18nPlugin = {

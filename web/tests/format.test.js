@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { setLocale, setMessages } from '../src/i18n.js'
+import { dateTimeText } from '../m/src/format.js'
 import messages from '../m/src/locales.js'
 import { shortAmount, termText } from '../m/src/format.js'
 import { limitGroups } from '../m/src/limits.js'
@@ -50,5 +51,14 @@ describe('display helpers of the H5 app', () => {
   it('limitGroups also reads a nested object', () => {
     const groups = limitGroups({ daily: { limit: '10000.00', used: '1.00' } })
     expect(groups[0].rows.map((r) => r.label)).toEqual(['单日限额', '单日已用'])
+  })
+})
+
+describe('dateTimeText', () => {
+  it('shows Beijing time whatever the device zone, never UTC', () => {
+    expect(dateTimeText('2026-12-03T16:30:00Z')).toBe('2026-12-04 00:30')
+    expect(dateTimeText('2026-12-04T00:30:00+08:00')).toBe('2026-12-04 00:30')
+    expect(dateTimeText('')).toBe('—')
+    expect(dateTimeText('garbage')).toBe('garbage')
   })
 })

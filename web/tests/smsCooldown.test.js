@@ -1,4 +1,5 @@
-// One SMS code a minute per phone: the app remembers when it asked, so the next button waits.
+// One SMS code a minute per phone and purpose: the app remembers when it asked, so the next
+// button for the same purpose waits, and a button for another purpose does not.
 import { describe, expect, it } from 'vitest'
 import { noteSmsSent, smsWaitSeconds } from '../m/src/smsCooldown.js'
 import { fitWithin, needsShrinking } from '../m/src/imageFile.js'
@@ -9,27 +10,36 @@ function memoryStorage() {
 }
 
 describe('smsCooldown', () => {
-  it('counts down from the last code sent to that phone', () => {
+  it('counts down from the last code sent to that phone for that purpose', () => {
     const s = memoryStorage()
     const t0 = 1_700_000_000_000
-    expect(smsWaitSeconds('13900139000', t0, s)).toBe(0)
-    noteSmsSent('13900139000', t0, s)
-    expect(smsWaitSeconds('13900139000', t0, s)).toBe(60)
-    expect(smsWaitSeconds('13900139000', t0 + 20_500, s)).toBe(40)
-    expect(smsWaitSeconds('13900139000', t0 + 60_000, s)).toBe(0)
-    expect(smsWaitSeconds('13800138000', t0, s)).toBe(0) // another phone
+    expect(smsWaitSeconds('13900139000', 'login', t0, s)).toBe(0)
+    noteSmsSent('13900139000', 'login', t0, s)
+    expect(smsWaitSeconds('13900139000', 'login', t0, s)).toBe(60)
+    expect(smsWaitSeconds('13900139000', 'login', t0 + 20_500, s)).toBe(40)
+    expect(smsWaitSeconds('13900139000', 'login', t0 + 60_000, s)).toBe(0)
+    expect(smsWaitSeconds('13800138000', 'login', t0, s)).toBe(0) // another phone
+  })
+
+  it('a login code never delays the card-binding code (the server limits per purpose)', () => {
+    const s = memoryStorage()
+    const t0 = 1_700_000_000_000
+    noteSmsSent('13900139000', 'login', t0, s)
+    expect(smsWaitSeconds('13900139000', 'bind_card', t0 + 1000, s)).toBe(0)
+    noteSmsSent('13900139000', 'bind_card', t0 + 1000, s)
+    expect(smsWaitSeconds('13900139000', 'bind_card', t0 + 1000, s)).toBe(60)
   })
 
   it('never waits longer than the interval (clock changes)', () => {
     const s = memoryStorage()
-    noteSmsSent('13900139000', 10_000_000, s)
-    expect(smsWaitSeconds('13900139000', 0, s)).toBe(60)
+    noteSmsSent('13900139000', 'login', 10_000_000, s)
+    expect(smsWaitSeconds('13900139000', 'login', 0, s)).toBe(60)
   })
 
   it('survives broken storage', () => {
     const broken = { getItem: () => '{not json', setItem: () => { throw new Error('full') } }
-    expect(() => noteSmsSent('13900139000', 1, broken)).not.toThrow()
-    expect(smsWaitSeconds('13900139000', 1, broken)).toBe(0)
+    expect(() => noteSmsSent('13900139000', 'login', 1, broken)).not.toThrow()
+    expect(smsWaitSeconds('13900139000', 'login', 1, broken)).toBe(0)
   })
 })
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opendeposit import __version__
@@ -31,6 +32,7 @@ from opendeposit.api import (
     receipts,
     sandbox,
     verify,
+    wechat,
 )
 from opendeposit.api.errors import error_body
 from opendeposit.api.middleware import Edge
@@ -70,14 +72,16 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
                 await p.shared.close()
             await p.db.dispose()
 
-    app = FastAPI(title="opendeposit", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+    # FastAPIOffline: /docs and /redoc load Swagger UI from the package, not from a CDN
+    app = FastAPIOffline(title="opendeposit", version=__version__, description=DESCRIPTION,
+                         lifespan=lifespan)
     errors.install(app)
     app.include_router(customer.router)
     for extra in (products.router, deposits.router, admin.router, receipts.router,
                   verify.router, admin_esb.router, analytics.router, onboarding.router,
-                  admin_onboarding.router, admin_auth.router, admin_staff.router,
-                  admin_customers.router, admin_rates.router, admin_audit.router):
+                  admin_onboarding.router, wechat.router, admin_auth.router,
+                  admin_staff.router, admin_customers.router, admin_rates.router,
+                  admin_audit.router):
         app.include_router(extra)
     if settings.is_sandbox:
         app.include_router(sandbox.router)

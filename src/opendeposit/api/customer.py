@@ -13,7 +13,13 @@ from sqlalchemy import select
 from opendeposit import clock
 from opendeposit.accounts import service as accounts
 from opendeposit.accounts import statement as statements
-from opendeposit.accounts.domain import DAILY_LIMIT, YEARLY_LIMIT, mask_name, mask_phone
+from opendeposit.accounts.domain import (
+    DAILY_LIMIT,
+    YEARLY_LIMIT,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+)
 from opendeposit.accounts.models import customer
 from opendeposit.api import schemas as s
 from opendeposit.api.deps import (
@@ -51,7 +57,7 @@ async def login(body: s.LoginRequest, p: PlatformDep, request: Request) -> s.Log
     digits = "".join(ch for ch in body.phone if ch.isdigit())[-11:]  # any spelling, one budget
     await check_limit(request, "login_subject", digits or "-")
     token, customer_id = await auth.login(p, phone=body.phone, code=body.code,
-                                          device_id=body.device_id)
+                                          device_id=body.device_id, channel=body.channel)
     return s.LoginResponse(token=token, customer_id=customer_id,
                            expires_in=p.settings.token_ttl_minutes * 60)
 
@@ -69,6 +75,8 @@ async def logout(who: CustomerDep, p: PlatformDep,
 
 @router.get("/me", tags=["account"])
 async def me(who: CustomerDep, p: PlatformDep) -> s.MeView:
+    """The customer's own profile: their name in full (it is their own page), the ID number
+    and phone masked, KYC status and the account summary."""
     async with p.db.read() as conn:
         row = (await conn.execute(select(customer).where(customer.c.id == who.id))).one()
         today = await clock.current_business_date(conn)
@@ -76,9 +84,12 @@ async def me(who: CustomerDep, p: PlatformDep) -> s.MeView:
         acct_view: s.AccountView | None = await _account_view(p, who.id)
     except accounts.AccountNotFound:
         acct_view = None
+    name = p.vault.decrypt(row.name_enc) if row.name_enc else None
     return s.MeView(
         customer_id=who.id, phone=mask_phone(p.vault.decrypt(row.phone_enc)),
-        name=mask_name(p.vault.decrypt(row.name_enc)) if row.name_enc else None,
+        name=name, name_masked=mask_name(name) if name else None,
+        id_number=mask_id_number(p.vault.decrypt(row.id_number_enc))
+        if row.id_number_enc else None,
         kyc_status=row.kyc_status, has_account=acct_view is not None, account=acct_view,
         business_date=today.isoformat())
 

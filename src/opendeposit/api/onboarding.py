@@ -112,7 +112,7 @@ async def start(body: StartIn, who: CustomerDep, p: PlatformDep,
     """
     app, created = await service.start(
         p, customer_id=who.id, device_id=body.device_id, ip=client_ip(request),
-        location=body.location.model_dump() if body.location else None)
+        location=body.location.model_dump() if body.location else None, channel=who.channel)
     return JSONResponse(_view(p, app).model_dump(), status_code=201 if created else 200)
 
 

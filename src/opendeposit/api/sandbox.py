@@ -13,6 +13,7 @@ from opendeposit.accounts import service as accounts
 from opendeposit.accounts.domain import luhn_valid, normalize_phone
 from opendeposit.api.deps import CustomerDep, PlatformDep
 from opendeposit.api.errors import ERROR_SCHEMA
+from opendeposit.api.sandbox_wechat import router as wechat_router
 from opendeposit.api.schemas import Strict
 from opendeposit.errors import NotFound, ValidationFailed
 from opendeposit.identity.sandbox.routes import router as identity_router
@@ -21,6 +22,7 @@ from opendeposit.payments.adapters.sandbox import SandboxCardNetwork
 
 router = APIRouter(prefix="/sandbox", tags=["sandbox"], responses={422: ERROR_SCHEMA})
 router.include_router(identity_router)  # /citizens, /identities (identity/sandbox/routes.py)
+router.include_router(wechat_router)  # /wechat/code, /wechat/phone-code (api/sandbox_wechat.py)
 
 FailureMode = Literal["none", "frozen", "timeout", "timeout_fail", "decline"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
@@ -32,6 +32,8 @@ class LoginRequest(Strict):
     phone: StrictStr = Field(max_length=20, examples=["13800138000"])
     code: StrictStr = Field(max_length=6, examples=["123456"])
     device_id: StrictStr = Field(max_length=64, examples=["d-3f2a9c"])
+    channel: Literal["H5", "WX"] | None = Field(None, description="the client: H5 app or "
+                                                "WeChat mini-program")
 
 
 class LoginResponse(BaseModel):
@@ -98,8 +100,10 @@ class StatementPage(BaseModel):
 
 class MeView(BaseModel):
     customer_id: int
-    phone: str
-    name: str | None
+    phone: str = Field(description="masked", examples=["138****8000"])
+    name: str | None = Field(description="the customer's own name, in full", examples=["张伟"])
+    name_masked: str | None = Field(None, examples=["张*"])
+    id_number: str | None = Field(None, description="masked", examples=["4403**********1315"])
     kyc_status: str
     has_account: bool
     account: AccountView | None

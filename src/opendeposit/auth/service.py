@@ -14,10 +14,12 @@ from sqlalchemy import bindparam, func, select
 from opendeposit import clock
 from opendeposit.accounts import service as accounts
 from opendeposit.accounts.domain import normalize_phone
+from opendeposit.auth.domain import channel_of
 from opendeposit.auth.models import auth_token, sms_challenge
+from opendeposit.db import Database
 from opendeposit.errors import TooManyRequests, Unauthorized, ValidationFailed
 from opendeposit.platform import Platform
-from opendeposit.security import new_token, sms_code, token_digest
+from opendeposit.security import Vault, new_token, sms_code, token_digest
 
 PHONE_MIN_INTERVAL = timedelta(seconds=60)
 PHONE_PER_DAY = 10
@@ -52,9 +54,10 @@ class Principal:
     kind: str  # customer | staff
     id: int
     roles: frozenset[str]
+    channel: str | None = None  # H5 | WX for a customer session (auth.domain.CHANNELS)
 
 
-def _check_device(device_id: str) -> str:
+def check_device(device_id: str) -> str:
     if not (1 <= len(device_id) <= 64) or not device_id.isascii() or not device_id.isprintable():
         raise InvalidDevice()
     return device_id
@@ -63,7 +66,7 @@ def _check_device(device_id: str) -> str:
 async def request_code(p: Platform, *, phone: str, device_id: str, ip: str,
                        purpose: str = "login") -> None:
     phone = normalize_phone(phone)
-    _check_device(device_id)
+    check_device(device_id)
     phone_hash = p.vault.lookup_hash(phone)
     now = clock.utcnow()
     async with p.db.transaction() as conn:
@@ -95,9 +98,15 @@ async def _count(conn, where, since) -> int:  # type: ignore[no-untyped-def]
 
 async def check_code(p: Platform, *, phone: str, code: str, purpose: str = "login") -> None:
     """Consume the latest live code for this phone; wrong tries count, 5 burn the code."""
-    phone_hash = p.vault.lookup_hash(phone)
+    await consume_code(db=p.db, vault=p.vault, phone=phone, code=code, purpose=purpose)
+
+
+async def consume_code(*, db: Database, vault: Vault, phone: str, code: str,
+                       purpose: str = "login") -> None:
+    """`check_code` for use cases that take their dependencies one by one."""
+    phone_hash = vault.lookup_hash(phone)
     now = clock.utcnow()
-    async with p.db.transaction() as conn:
+    async with db.transaction() as conn:
         row = (await conn.execute(select(sms_challenge).where(
             sms_challenge.c.phone_hash == phone_hash, sms_challenge.c.purpose == purpose,
             sms_challenge.c.used_at.is_(None)).order_by(sms_challenge.c.id.desc()).limit(1)
@@ -105,33 +114,44 @@ async def check_code(p: Platform, *, phone: str, code: str, purpose: str = "logi
         if row is None or clock.as_utc(row.expires_at) <= now or row.attempts >= MAX_CODE_ATTEMPTS:
             raise SmsCodeInvalid()
         good = isinstance(code, str) and hmac.compare_digest(
-            row.code_hash, p.vault.lookup_hash(code))
+            row.code_hash, vault.lookup_hash(code))
         await conn.execute(sms_challenge.update().where(sms_challenge.c.id == row.id).values(
             attempts=row.attempts + (0 if good else 1), used_at=now if good else None))
     if not good:
         raise SmsCodeInvalid()
 
 
-async def login(p: Platform, *, phone: str, code: str, device_id: str) -> tuple[str, int]:
+async def login(p: Platform, *, phone: str, code: str, device_id: str,
+                channel: str | None = None) -> tuple[str, int]:
     phone = normalize_phone(phone)
-    _check_device(device_id)
+    check_device(device_id)
     await check_code(p, phone=phone, code=code)
     customer_id = await accounts.customer_by_phone(p, phone, create=True)
     assert customer_id is not None
     token = await issue_token(p, kind="customer", subject_id=customer_id, roles=(),
-                              device_id=device_id)
+                              device_id=device_id, channel=channel)
     return token, customer_id
 
 
 async def issue_token(p: Platform, *, kind: str, subject_id: int, roles: tuple[str, ...],
-                      device_id: str) -> str:
+                      device_id: str, channel: str | None = None) -> str:
+    return await new_session_token(db=p.db, ttl=policy_for(p.settings, kind).ttl, kind=kind,
+                                   subject_id=subject_id, roles=roles, device_id=device_id,
+                                   channel=channel)
+
+
+async def new_session_token(*, db: Database, ttl: timedelta, kind: str, subject_id: int,
+                            roles: tuple[str, ...], device_id: str,
+                            channel: str | None = None) -> str:
+    """A bearer token (only its SHA-256 is stored) valid for `ttl` at most; `channel` is the
+    client it was issued to (H5 / WX)."""
     token = new_token()
     now = clock.utcnow()
-    async with p.db.transaction() as conn:
+    async with db.transaction() as conn:
         await conn.execute(auth_token.insert().values(
             token_hash=token_digest(token), subject_kind=kind, subject_id=subject_id,
             roles=",".join(roles), device_id=device_id, created_at=now, last_seen_at=now,
-            expires_at=now + policy_for(p.settings, kind).ttl))
+            expires_at=now + ttl, channel=channel_of(channel)))
     return token
 
 
@@ -206,7 +226,8 @@ async def authenticate(p: Platform, token: str) -> Principal:
         await _touch(p, digest, now)
         seen = now
     roles = frozenset(r for r in row.roles.split(",") if r)
-    principal = Principal(kind=row.subject_kind, id=row.subject_id, roles=roles)
+    principal = Principal(kind=row.subject_kind, id=row.subject_id, roles=roles,
+                          channel=row.channel)
     cache_seconds = p.settings.token_cache_seconds
     if cache_seconds > 0:
         if len(recent) >= _TOKEN_CACHE_MAX:

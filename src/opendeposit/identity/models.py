@@ -37,6 +37,7 @@ onboarding_application = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("channel", String(2), nullable=True),  # H5 | WX (migration 0080_wechat)
     Index("ix_onboarding_application_customer", "customer_id", "status"),
     Index("ix_onboarding_application_device", "device_id", "created_at"),
     Index("ix_onboarding_application_ip", "ip", "created_at"),

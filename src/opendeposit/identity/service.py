@@ -63,7 +63,8 @@ def context(app: Application, actor: str, ip: str | None = None) -> Context:
 
 
 async def start(p: Platform, *, customer_id: int, device_id: str, ip: str,
-                location: dict[str, Any] | None) -> tuple[Application, bool]:
+                location: dict[str, Any] | None,
+                channel: str | None = None) -> tuple[Application, bool]:
     """The customer's open application, or a new one (→ (application, created))."""
     found = await current(p, customer_id)
     if found is not None:
@@ -81,7 +82,7 @@ async def start(p: Platform, *, customer_id: int, device_id: str, ip: str,
         app_id = (await conn.execute(app_table.insert().values(
             customer_id=customer_id, status=Status.APPLICATION.value, version=1,
             device_id=device_id, ip=ip, personal_enc=p.vault.encrypt(json.dumps(personal)),
-            state=json.dumps(state), created_at=now, updated_at=now,
+            state=json.dumps(state), created_at=now, updated_at=now, channel=channel,
         ).returning(app_table.c.id))).scalar_one()
         await record(conn, p.vault, application_id=app_id, step="start", kind="application",
                      ctx=Context(f"customer:{customer_id}", device_id, ip, location),

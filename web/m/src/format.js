@@ -9,22 +9,13 @@ export function termText(months) {
   return t(m === 1 ? 'term.month' : 'term.months', { n: m })
 }
 
-/** "2025-06-01T10:23:00+08:00" → "2025-06-01 10:23" in Beijing time (the bank's clock). */
+/** "2025-06-01T02:23:00Z" → "2025-06-01 10:23" in Beijing time (the bank's clock), without
+ * Intl (the mini-program's JavaScript may lack time zones): UTC+8 all year, no daylight time. */
 export function dateTimeText(value) {
   if (!value) return '—'
   const d = new Date(value)
   if (Number.isNaN(d.getTime())) return String(value)
-  try {
-    const parts = new Intl.DateTimeFormat('en-CA', {
-      timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', hour12: false,
-    }).formatToParts(d)
-    const get = (type) => parts.find((p) => p.type === type)?.value ?? ''
-    const hour = get('hour') === '24' ? '00' : get('hour')
-    return `${get('year')}-${get('month')}-${get('day')} ${hour}:${get('minute')}`
-  } catch {
-    return d.toISOString().slice(0, 16).replace('T', ' ')
-  }
+  return new Date(d.getTime() + 8 * 3600 * 1000).toISOString().slice(0, 16).replace('T', ' ')
 }
 
 export function dateText(value) {

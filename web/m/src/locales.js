@@ -3,8 +3,8 @@
 
 const zh = {
   brand: {
-    title: '开源银行 · 存款',
-    short: '开源银行',
+    title: '开源商业银行 · 存款',
+    short: '开源商业银行',
     subtitle: '电子账户 · 定期存款 · 电子回单',
   },
   tabs: { home: '首页', deposits: '我的存款', account: '账户', me: '我的' },
@@ -22,6 +22,7 @@ const zh = {
   },
   insurance: {
     defaultStatement: '本行吸收的本外币存款依照《存款保险条例》受到保护。',
+    cardLine: '本产品为存款，依照《存款保险条例》受到保护。',
     homeStatement:
       '本行吸收的本外币存款依照《存款保险条例》受到保护。存款保险实行限额偿付，最高偿付限额为人民币50万元，同一存款人在本行所有被保险存款账户的本金和利息合并计算。',
   },
@@ -35,7 +36,7 @@ const zh = {
     noProducts: '暂无在售产品，请稍后再来',
     verify: '回单验真',
     receipts: '我的回单',
-    finePrint: '存款产品由开源银行发行，利率以购买时页面展示为准。本页面不构成对存款保险保障金额的承诺或宣传。',
+    finePrint: '存款产品由开源商业银行发行，利率以购买时页面展示为准。本页面不构成对存款保险保障金额的承诺或宣传。',
   },
   product: {
     title: '产品详情',
@@ -98,7 +99,7 @@ const zh = {
     submit: '登录',
     loggingIn: '登录中…',
     welcome: '登录成功',
-    agreement: '登录即表示您已阅读并同意《开源银行电子银行服务协议》和《个人信息保护政策》',
+    agreement: '登录即表示您已阅读并同意《开源商业银行电子银行服务协议》和《个人信息保护政策》',
   },
   account: {
     title: '我的账户',
@@ -500,6 +501,7 @@ const zh = {
     rolled_over: '已转存',
   },
   deposit: {
+    chooseMode: '请选择支取方式。',
     title: '存单详情',
     id: '存单编号',
     product: '产品',
@@ -601,7 +603,7 @@ const zh = {
     viewPdf: '查看PDF',
     pdfLoading: '正在打开…',
     share: '分享验真链接',
-    shareTitle: '开源银行电子回单验真',
+    shareTitle: '开源商业银行电子回单验真',
     shareText: '点击链接核验这张电子回单的真伪',
     shareHint: '任何人可通过以下链接核验回单真伪（含验证码，请只分享给需要核验的人）：',
     copied: '链接已复制',
@@ -610,7 +612,7 @@ const zh = {
   },
   verify: {
     title: '回单验真',
-    intro: '核验开源银行电子回单的真伪：输入回单编号和6位验证码，或上传回单PDF文件。',
+    intro: '核验开源商业银行电子回单的真伪：输入回单编号和6位验证码，或上传回单PDF文件。',
     byCode: '回单号 + 验证码',
     byPdf: '上传PDF',
     no: '回单编号',
@@ -622,12 +624,12 @@ const zh = {
     check: '立即核验',
     checking: '核验中…',
     choosePdf: '选择PDF',
-    pdfHint: '请上传从开源银行下载的电子回单PDF（不超过10MB）',
+    pdfHint: '请上传从开源商业银行下载的电子回单PDF（不超过10MB）',
     pdfOnly: '请选择PDF文件',
     pdfTooBig: '文件超过10MB',
     failedShort: '未通过',
     genuine: '真实有效',
-    genuineSub: '该回单由开源银行签发，内容未被篡改',
+    genuineSub: '该回单由开源商业银行签发，内容未被篡改',
     foundTitle: '回单存在',
     foundSub: '本行确有此回单，请逐项核对下列信息与您手中的回单是否一致',
     pdfTip: '上传PDF可同时校验数字签名，确认文件未被篡改。',
@@ -665,8 +667,8 @@ const zh = {
 
 const en = {
   brand: {
-    title: 'Open Source Bank · Deposits',
-    short: 'Open Source Bank',
+    title: 'OpenDeposit Demo Bank · Deposits',
+    short: 'OpenDeposit Demo Bank',
     subtitle: 'E-account · Time deposits · E-receipts',
   },
   tabs: { home: 'Home', deposits: 'Deposits', account: 'Account', me: 'Me' },
@@ -685,6 +687,7 @@ const en = {
   insurance: {
     defaultStatement:
       "The bank's RMB and foreign-currency deposits are protected under the Deposit Insurance Regulations.",
+    cardLine: 'A deposit, protected under the Deposit Insurance Regulations.',
     homeStatement:
       "The bank's RMB and foreign-currency deposits are protected under the Deposit Insurance Regulations, up to RMB 500,000 per depositor at this bank, principal and interest of all insured accounts combined.",
   },
@@ -699,7 +702,7 @@ const en = {
     verify: 'Verify a receipt',
     receipts: 'My receipts',
     finePrint:
-      'Deposit products are issued by Open Source Bank; the rate shown when you buy applies. Nothing on this page promises or advertises an insured amount.',
+      'Deposit products are issued by OpenDeposit Demo Bank; the rate shown when you buy applies. Nothing on this page promises or advertises an insured amount.',
   },
   product: {
     title: 'Product',
@@ -1160,6 +1163,7 @@ const en = {
     rolled_over: 'Rolled over',
   },
   deposit: {
+    chooseMode: 'Choose how to withdraw.',
     title: 'Holding',
     id: 'Holding no.',
     product: 'Product',
@@ -1262,7 +1266,7 @@ const en = {
     viewPdf: 'View PDF',
     pdfLoading: 'Opening…',
     share: 'Share the check link',
-    shareTitle: 'Verify an Open Source Bank e-receipt',
+    shareTitle: 'Verify an OpenDeposit Demo Bank e-receipt',
     shareText: 'Open the link to check this e-receipt',
     shareHint:
       'Anyone can check the receipt with this link (it carries the code: share it only with whoever needs to check):',
@@ -1273,7 +1277,7 @@ const en = {
   verify: {
     title: 'Verify a receipt',
     intro:
-      'Check that an Open Source Bank e-receipt is genuine: enter its number and 6-character code, or upload the PDF.',
+      'Check that an OpenDeposit Demo Bank e-receipt is genuine: enter its number and 6-character code, or upload the PDF.',
     byCode: 'Number + code',
     byPdf: 'Upload PDF',
     no: 'Receipt no.',
@@ -1285,12 +1289,12 @@ const en = {
     check: 'Check',
     checking: 'Checking…',
     choosePdf: 'Choose PDF',
-    pdfHint: 'Upload an e-receipt PDF downloaded from Open Source Bank (10 MB at most)',
+    pdfHint: 'Upload an e-receipt PDF downloaded from OpenDeposit Demo Bank (10 MB at most)',
     pdfOnly: 'Choose a PDF file',
     pdfTooBig: 'The file is larger than 10 MB',
     failedShort: 'Failed',
     genuine: 'Genuine',
-    genuineSub: 'Issued by Open Source Bank and not altered',
+    genuineSub: 'Issued by OpenDeposit Demo Bank and not altered',
     foundTitle: 'Receipt found',
     foundSub: 'We issued this receipt: check that every line below matches the one you hold',
     pdfTip: 'Upload the PDF to check its digital signature as well.',

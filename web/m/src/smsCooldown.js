@@ -1,8 +1,10 @@
-// The server sends a phone at most one SMS code a minute, whatever it is for (login, binding a
-// card). The app remembers when it last asked for one, per phone, for this tab, so that the
-// next "get code" button starts with the right countdown instead of a refusal.
+// The server sends a phone at most one SMS code a minute *per purpose* (logging in, binding a
+// card): a login code never delays the card's code. The app remembers when it last asked, per
+// phone and purpose, for this tab, so that a "get code" button for the same purpose starts
+// with the right countdown instead of a refusal — and a button for another purpose starts free.
 const KEY = 'od_sms_sent'
 export const SMS_INTERVAL_S = 60
+export const PURPOSES = ['login', 'bind_card']
 
 function store(storage) {
   if (storage) return storage
@@ -22,13 +24,15 @@ function read(storage) {
   }
 }
 
-/** A code was sent to `phone` at `at` (ms). */
-export function noteSmsSent(phone, at = Date.now(), storage) {
+const slot = (phone, purpose) => `${purpose}:${phone}`
+
+/** A code for `purpose` was sent to `phone` at `at` (ms). */
+export function noteSmsSent(phone, purpose = 'login', at = Date.now(), storage) {
   if (!phone) return
   const s = store(storage)
   if (!s) return
   const data = read(s)
-  data[phone] = at
+  data[slot(phone, purpose)] = at
   try {
     s.setItem(KEY, JSON.stringify(data))
   } catch {
@@ -36,9 +40,9 @@ export function noteSmsSent(phone, at = Date.now(), storage) {
   }
 }
 
-/** Whole seconds to wait before `phone` may get another code (0: now). */
-export function smsWaitSeconds(phone, now = Date.now(), storage, interval = SMS_INTERVAL_S) {
-  const at = Number(read(storage)[phone])
+/** Whole seconds to wait before `phone` may get another code for `purpose` (0: now). */
+export function smsWaitSeconds(phone, purpose = 'login', now = Date.now(), storage, interval = SMS_INTERVAL_S) {
+  const at = Number(read(storage)[slot(phone, purpose)])
   if (!phone || !Number.isFinite(at) || at <= 0) return 0
   const left = Math.ceil((at + interval * 1000 - now) / 1000)
   return Math.max(0, Math.min(interval, left))

@@ -1,0 +1,8 @@
+// A test double of a @vant/weapp component for miniprogram-simulate (whose compiler cannot load
+// vant's external .wxs files): the same tag, its properties, its slot and its events.
+Component({
+  options: { multipleSlots: true },
+  properties: {
+    text: null,
+  },
+})

@@ -1,0 +1,10 @@
+// A test double of a @vant/weapp component for miniprogram-simulate (whose compiler cannot load
+// vant's external .wxs files): the same tag, its properties, its slot and its events.
+Component({
+  options: { multipleSlots: true },
+  properties: {
+    type: null,
+    plain: null,
+    round: null,
+  },
+})
