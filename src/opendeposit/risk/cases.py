@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit import clock
@@ -19,7 +19,13 @@ from opendeposit.accounts.service import audit
 from opendeposit.errors import Conflict, NotFound
 from opendeposit.money import format_amount
 from opendeposit.risk import aml
-from opendeposit.risk.models import risk_alert, risk_alert_action, risk_case, risk_decision
+from opendeposit.risk.models import (
+    risk_alert,
+    risk_alert_action,
+    risk_case,
+    risk_decision,
+    risk_hold,
+)
 from opendeposit.risk.rules import CATALOGUE
 
 
@@ -94,6 +100,13 @@ async def alerts_of_customer(conn: AsyncConnection, customer_id: int,
                              limit: int = 20) -> list[dict[str, Any]]:
     """The customer page's risk alerts (the seam the staff console calls)."""
     return await list_alerts(conn, customer_id=customer_id, limit=limit)
+
+
+async def held_moves_of_customer(conn: AsyncConnection, customer_id: int) -> int:
+    """Money moves of this customer still held for review (they block closing)."""
+    held = (await conn.execute(select(func.count()).select_from(risk_hold).where(
+        risk_hold.c.customer_id == customer_id, risk_hold.c.status == "held"))).scalar_one()
+    return int(held)
 
 
 async def alert_detail(conn: AsyncConnection, alert_id: int) -> dict[str, Any]:
