@@ -54,8 +54,10 @@ export function salesRows(data) {
       quota: fmt(quota),
       sold: fmt(sold),
       left: fmt(left),
-      count: p.count ?? p.deposits_count ?? p.holdings ?? null,
-      soldRate: percent(sold, quota),
+      periodCount: p.period_deposits_count ?? null,
+      periodTotal: p.period_deposits_total ?? null,
+      periodBuyers: p.period_buyers ?? null,
+      soldRate: typeof p.sold_pct === 'number' ? p.sold_pct : percent(sold, quota),
     }
   })
 }

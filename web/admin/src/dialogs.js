@@ -63,6 +63,10 @@ export function toastOk(text) {
   ElMessage({ type: 'success', message: text, showClose: true })
 }
 
+export function toastWarn(text) {
+  ElMessage({ type: 'warning', message: text, showClose: true, duration: 10000 })
+}
+
 export function toastError(err) {
   ElMessage({ type: 'error', message: errorText(err), showClose: true, duration: 6000 })
 }

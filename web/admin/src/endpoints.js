@@ -9,6 +9,8 @@ export const auth = {
   login: ({ username, password, otp }) => api.post('/auth/login', otp ? { username, password, otp } : { username, password }, { auth: false }),
   changePassword: ({ password, newPassword }) => api.post('/auth/password', { password, new_password: newPassword }),
   confirmMfa: (otp) => api.post('/auth/mfa/confirm', { otp }),
+  startMfa: () => api.post('/auth/mfa/enrol', {}),
+  me: () => api.get('/auth/me'),
   logout: () => api.post('/auth/logout', {}),
 }
 
@@ -17,13 +19,16 @@ export const staff = {
   create: ({ username, roles, displayName }) => api.post('/staff', { username, roles, ...(displayName ? { display_name: displayName } : {}) }),
   update: (id, { roles, disabled }) => api.put(`/staff/${enc(id)}`, { roles, disabled }),
   resetPassword: (id) => api.post(`/staff/${enc(id)}/reset-password`, {}),
+  resetMfa: (id) => api.post(`/staff/${enc(id)}/reset-mfa`, {}),
 }
 
 export const customers = {
   search: (q, query = {}) => api.get('/customers', { query: { q, ...query } }),
   get: (id) => api.get(`/customers/${enc(id)}`),
   reveal: (id, field, reason) => api.post(`/customers/${enc(id)}/reveal`, { field, reason }),
-  statement: (accountNo, query) => api.get(`/accounts/${enc(accountNo)}/transactions`, { query }),
+  statement: (id, query) => api.get(`/customers/${enc(id)}/statement`, { query }),
+  /** An onboarding evidence image of the customer: the reason is audited, so it is asked each time. */
+  evidenceImage: (id, evidenceId, reason) => request('GET', `/customers/${enc(id)}/evidence/${enc(evidenceId)}/image`, { query: { reason }, responseType: 'blob' }),
 }
 
 export const accounts = {
@@ -51,10 +56,13 @@ export const products = {
 }
 
 export const rates = {
+  /** The dated table: every row in force, planned or superseded. */
   list: () => api.get('/rates'),
+  /** Proposals waiting for (or given) a second approver. */
+  changes: (status) => api.get('/rates/changes', { query: { status } }),
   propose: (body) => api.post('/rates', body),
-  approve: (id) => api.post(`/rates/${enc(id)}/approve`, {}),
-  reject: (id, reason) => api.post(`/rates/${enc(id)}/reject`, { reason }),
+  approve: (id, note = '') => api.post(`/rates/changes/${enc(id)}/approve`, { note }),
+  reject: (id, reason) => api.post(`/rates/changes/${enc(id)}/reject`, { reason }),
 }
 
 export const day = {
@@ -85,10 +93,10 @@ export const risk = {
   decide: (id, decision, reason) => api.post(`/risk/alerts/${enc(id)}/decision`, { decision, reason }),
   rules: () => api.get('/risk/rules'),
   updateRule: (code, body) => api.put(`/risk/rules/${enc(code)}`, body),
-  importList: (list, file) => {
+  importList: (list, file, mode = 'add') => {
     const form = new FormData()
     form.append('file', file)
-    return api.upload(`/risk/lists/${enc(list)}`, form)
+    return api.upload(`/risk/lists/${enc(list)}`, form, { query: { mode } })
   },
   holds: (query) => api.get('/holds', { query }),
   releaseHold: (id, reason) => api.post(`/holds/${enc(id)}/release`, { reason }),
@@ -100,10 +108,13 @@ export const risk = {
 export const analytics = {
   funnel: (from, to) => api.get('/analytics/funnel', { query: { from, to } }),
   kpis: (from, to) => api.get('/analytics/kpis', { query: { from, to } }),
-  daily: (from, to) => api.get('/analytics/kpis/daily', { query: { from, to } }),
+  daily: (from, to) => api.get('/analytics/daily', { query: { from, to } }),
   productSales: (from, to) => api.get('/analytics/products', { query: { from, to } }),
+  /** The server's own CSV of a dashboard table (funnel, daily, products). */
+  csv: (table, from, to) => request('GET', `/analytics/${enc(table)}`, { query: { from, to, format: 'csv' }, responseType: 'text', headers: { Accept: 'text/csv' } }),
 }
 
 export const audit = {
   list: (query) => api.get('/audit', { query }),
+  verify: () => api.get('/audit/verify', { timeout: 120000 }),
 }

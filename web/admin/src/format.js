@@ -52,9 +52,9 @@ export function label(group, value) {
 /** Element Plus tag colour for a status. */
 export function statusType(value) {
   const v = String(value || '')
-  if (['normal', 'published', 'approved', 'opened', 'done', 'ok', 'succeeded', 'active', 'genuine', 'effective', 'released', 'dismissed'].includes(v)) return 'success'
+  if (['normal', 'published', 'approved', 'opened', 'done', 'ok', 'succeeded', 'active', 'genuine', 'in_force', 'released', 'dismissed', 'set', 'issued', 'cleared'].includes(v)) return 'success'
   if (['frozen', 'rejected', 'dead', 'failed', 'blocked', 'closed', 'suspended', 'disabled', 'locked', 'returned'].includes(v)) return 'danger'
-  if (['pending', 'second_approval', 'escalated', 'retrying', 'running', 'review', 'receive_only', 'non_counter_suspended', 'dormant', 'held', 'open', 'draft', 'superseded'].includes(v)) return 'warning'
+  if (['pending', 'second_approval', 'escalated', 'retrying', 'running', 'review', 'receive_only', 'non_counter_suspended', 'dormant', 'held', 'open', 'draft', 'superseded', 'planned', 'signing', 'reset_required'].includes(v)) return 'warning'
   return 'info'
 }
 

@@ -19,8 +19,11 @@ export function percent(part, whole) {
   return Math.round((part * 1000) / whole) / 10
 }
 
+const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null)
+
 /**
- * steps: [{step, label?, label_zh?, count|devices, conversion?, drop_off?}] in funnel order →
+ * steps: [{step, label?, label_zh?, devices|count, conversion_from_previous?, drop_off?,
+ * drop_off_rate?, conversion_from_start?}] in funnel order →
  * [{step, label, label_zh, count, conversion, dropOff, dropOffRate, fromStart}].
  */
 export function funnelRows(steps) {
@@ -35,10 +38,10 @@ export function funnelRows(steps) {
       label: s.label ?? s.step ?? s.name ?? '',
       label_zh: s.label_zh ?? s.label ?? s.step ?? '',
       count,
-      conversion: i === 0 ? 100 : percent(count, prev),
-      dropOff,
-      dropOffRate: i === 0 ? 0 : percent(dropOff, prev),
-      fromStart: percent(count, first),
+      conversion: num(s.conversion_from_previous) ?? (i === 0 ? (count ? 100 : 0) : percent(count, prev)),
+      dropOff: num(s.drop_off) ?? dropOff,
+      dropOffRate: num(s.drop_off_rate) ?? (i === 0 ? 0 : percent(dropOff, prev)),
+      fromStart: num(s.conversion_from_start) ?? percent(count, first),
     }
   })
 }

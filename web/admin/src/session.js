@@ -18,7 +18,9 @@ function load() {
 function save() {
   try {
     if (session.token) {
-      const { username, staffId, roles, passwordChange, mfaEnrolment, expiresAt } = session
+      const { username, staffId, roles, passwordChange, expiresAt } = session
+      // The TOTP secret is never stored: after a reload the enrolment starts again from a login.
+      const mfaEnrolment = session.mfaEnrolment ? { pending: true } : null
       sessionStorage.setItem(KEY, JSON.stringify({ username, staffId, roles, passwordChange, mfaEnrolment, expiresAt }))
     } else {
       sessionStorage.removeItem(KEY)
@@ -65,37 +67,40 @@ export function hasRole(...roles) {
   return roles.flat().some((r) => session.roles.includes(r))
 }
 
-const truthy = (...values) => values.some((v) => v === true)
-
-/** Keep what a login answer says (api.md "First login and MFA"). */
-export function startSession(answer, username) {
+/**
+ * Keep what a login answer says (api.md "First login and MFA"): the token, the roles, and what
+ * the token must do first (`pending`: password_change | mfa_enrolment). Changing the password and
+ * confirming MFA answer a fresh login the same way, with a new token.
+ */
+export function applyLoginAnswer(answer, username = session.username) {
   const enrolment = answer.mfa_enrolment && typeof answer.mfa_enrolment === 'object' ? answer.mfa_enrolment : null
+  const pending = answer.pending ?? null
   Object.assign(session, {
     username,
-    staffId: answer.staff_id ?? null,
-    roles: Array.isArray(answer.roles) ? answer.roles : [],
-    passwordChange: truthy(answer.password_change_required, answer.must_change_password),
+    staffId: answer.staff_id ?? session.staffId,
+    roles: Array.isArray(answer.roles) ? answer.roles : session.roles,
+    passwordChange: pending === 'password_change' || answer.password_change_required === true,
     mfaEnrolment: enrolment,
-    expiresAt: answer.expires_in ? Date.now() + Number(answer.expires_in) * 1000 : null,
+    expiresAt: answer.expires_in ? Date.now() + Number(answer.expires_in) * 1000 : session.expiresAt,
   })
-  setToken(answer.token) // last: listeners see the whole session
+  if (answer.token) setToken(answer.token) // last: listeners see the whole session
+  else save()
 }
 
-export function markPasswordChanged(answer) {
-  session.passwordChange = false
-  if (answer && answer.mfa_enrolment) session.mfaEnrolment = answer.mfa_enrolment
-  if (answer && answer.token) setToken(answer.token)
-  else save()
+/** The answer of GET /auth/me (after a reload): what the first login still asks. */
+export function applyMe(me) {
+  if (!me || typeof me !== 'object') return
+  if (Array.isArray(me.roles)) session.roles = me.roles
+  if (me.username) session.username = me.username
+  if (me.staff_id) session.staffId = me.staff_id
+  session.passwordChange = me.pending === 'password_change'
+  if (me.pending !== 'mfa_enrolment') session.mfaEnrolment = null
+  save()
 }
 
 export function markPasswordChangeRequired() {
   if (!session.token) return
   session.passwordChange = true
-  save()
-}
-
-export function markMfaConfirmed() {
-  session.mfaEnrolment = null
   save()
 }
 
