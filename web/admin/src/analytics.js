@@ -87,7 +87,7 @@ export function dailyOption(rows, series) {
     xAxis: { type: 'category', data: rows.map((r) => r.date) },
     yAxis: [{ type: 'value', minInterval: 1 }, { type: 'value', name: '¥', splitLine: { show: false } }],
     series: series.map((s) => ({
-      name: s.name, type: s.money ? 'bar' : 'line', yAxisIndex: s.money ? 1 : 0, smooth: true,
+      name: s.name, type: s.money ? 'bar' : 'line', yAxisIndex: s.money ? 1 : 0, smooth: false,
       data: rows.map((r) => (s.money ? chartYuan(r[s.key]) : Number(r[s.key] ?? 0))),
     })),
   }

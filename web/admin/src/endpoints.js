@@ -93,6 +93,7 @@ export const risk = {
   decide: (id, decision, reason) => api.post(`/risk/alerts/${enc(id)}/decision`, { decision, reason }),
   rules: () => api.get('/risk/rules'),
   updateRule: (code, body) => api.put(`/risk/rules/${enc(code)}`, body),
+  listSummary: (list) => api.get(`/risk/lists/${enc(list)}`),
   importList: (list, file, mode = 'add') => {
     const form = new FormData()
     form.append('file', file)

@@ -27,6 +27,24 @@ export function locationText(loc) {
   return parts.length ? parts.join(' · ') : valueText(loc)
 }
 
+const KEY_FACTS = ['score', 'threshold', 'distance', 'match', 'matched', 'passed', 'sharpness', 'result', 'reasons', 'warnings', 'outcome', 'purpose']
+
+/** The few figures a reviewer reads first (scores, thresholds, results), from the full facts. */
+export function keyFacts(facts, max = 3) {
+  return facts.filter((f) => KEY_FACTS.includes(f.key)).slice(0, max)
+}
+
+/** An evidence kind in words; numbered kinds (liveness_frame_2) keep their number. */
+export function kindLabel(kind) {
+  const text = String(kind ?? '')
+  const numbered = /^(.*)_(\d+)$/.exec(text)
+  if (numbered) {
+    const base = tMaybe(`enum.evidenceKind.${numbered[1]}`)
+    if (base) return `${base} ${Number(numbered[2]) + 1}`
+  }
+  return tMaybe(`enum.evidenceKind.${text}`) ?? text
+}
+
 /** evidence item → [{key, label, value, mono}] */
 export function evidenceFacts(e) {
   const facts = []
@@ -58,8 +76,8 @@ export function reviewSummary(c) {
   return {
     faceScore: typeof face.score === 'number' ? face.score : match && match.detail && typeof match.detail.score === 'number' ? match.detail.score : null,
     faceSource: face.source || '',
-    liveness: liveness ? (liveness.outcome ? liveness.outcome : 'passed') : '',
-    registry: registry ? (registry.outcome ? registry.outcome : 'matched') : '',
+    liveness: liveness ? (liveness.outcome && liveness.outcome !== 'ok' ? liveness.outcome : 'passed') : '',
+    registry: registry ? (registry.outcome && registry.outcome !== 'ok' ? registry.outcome : 'matched') : '',
     registryAt: registry ? dateTime(registry.at) : '',
     location: locationText((app.applicant && app.applicant.location) || (evidence.find((e) => e.location) || {}).location),
   }

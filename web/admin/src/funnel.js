@@ -35,8 +35,8 @@ export function funnelRows(steps) {
     const dropOff = i === 0 ? 0 : Math.max(prev - count, 0)
     return {
       step: s.step ?? s.name ?? String(i + 1),
-      label: s.label ?? s.step ?? s.name ?? '',
-      label_zh: s.label_zh ?? s.label ?? s.step ?? '',
+      label: s.label ?? '',
+      label_zh: s.label_zh ?? '',
       count,
       conversion: num(s.conversion_from_previous) ?? (i === 0 ? (count ? 100 : 0) : percent(count, prev)),
       dropOff: num(s.drop_off) ?? dropOff,

@@ -107,12 +107,15 @@ const zh = {
   },
   evidence: {
     none: '没有证据记录', noImages: '没有影像', imageFailed: '影像加载失败', passed: '通过', model: '模型',
+    at: '时间', step: '环节', kind: '检查项', outcome: '结果', figures: '关键数据', actor: '操作方',
+    noDetail: '没有更多记录', hasImage: '有影像',
     view: '查看影像', viewTitle: '查看开户影像', viewMessage: '查看客户的证件或人脸影像会记入审计日志。请填写查看原因：',
     keys: {
       score: '比对分', threshold: '阈值', distance: '距离', source: '来源', actions: '动作',
       location: '位置', device_id: '设备', ip: 'IP', sha256: '影像摘要', matched: '一致',
       warnings: '警示', fields: '识别字段', result: '结果', bank: '银行', location_given: '已授权定位',
       note: '意见', attempt: '第几次', reason: '原因', decision: '结论', version: '规则版本',
+      sharpness: '清晰度', purpose: '用途', reasons: '原因', passed: '通过', outcome: '结果', match: '一致',
     },
   },
   alerts: {
@@ -138,7 +141,9 @@ const zh = {
     preview: '预览（共 {n} 行）', import: '导入', importTitle: '导入名单',
     importMessage: '将向「{list}」导入 {n} 条记录，命中名单的业务将被拒绝或复核。确认导入？',
     imported: '共 {rows} 行：新增 {added} 条，停用 {off} 条，涉及客户 {hit} 位', line: '第 {n} 行',
-    mode: '方式', modeAdd: '追加', modeReplace: '替换（文件中没有的条目将停用）',
+    mode: '方式', modeAdd: '追加', modeReplace: '替换（文件中没有的条目将停用）', modeReplaceShort: '替换',
+    current: '「{list}」当前有效 {n} 条 · 导入记录', noImports: '还没有导入记录', rows: '行数', added: '新增',
+    deactivated: '停用', by: '操作人', at: '时间', sha: '文件摘要', noSummary: '无法读取名单概况，仍可导入。',
     replaceMessage: '将用本文件替换「{list}」（{n} 条），文件中没有的现有条目会被停用。确认替换？',
   },
   holds: {
@@ -317,6 +322,8 @@ const zh = {
       residence_proof: '居住证明', decision: '决策', review: '审核', first_approval: '初审通过',
       approved: '终审通过', rejected: '拒绝', escalated: '上报', closed: '终止', expired: '过期',
       selfie: '自拍', front: '身份证人像面', back: '身份证国徽面', frame: '动作帧',
+      id_front: '身份证人像面', id_back: '身份证国徽面', ocr_front: '人像面识别', ocr_back: '国徽面识别',
+      liveness_frame: '动作帧', sms_check: '短信校验', opened: '开户',
     },
     reason: {
       passed: '通过', matched: '一致', FACE_SCORE_LOW: '人脸比对分偏低', FACE_MISMATCH: '人脸不一致',
@@ -325,7 +332,12 @@ const zh = {
       DEVICE_VELOCITY: '同一设备频繁申请', IP_VELOCITY: '同一 IP 频繁申请', BLACKLISTED: '命中黑名单',
       STAFF_REJECTED: '人工拒绝', CITIZEN_ID_MISMATCH: '联网核查不一致', ID_CARD_COPY: '疑似复印件',
       ID_CARD_SCREEN: '疑似翻拍屏幕', ID_CARD_GLARE: '证件反光', ID_CARD_EDITED: '证件疑似被修改',
-      RESIDENCE_PROOF: '需核实居住证明', ATTEMPTS_EXCEEDED: '尝试次数过多',
+      RESIDENCE_PROOF: '需核实居住证明', ATTEMPTS_EXCEEDED: '尝试次数过多', ok: '通过', review: '转人工审核', opened: '开户',
+      ACCOUNT_ALREADY_OPEN: '已有账户', AGE_OUT_OF_RANGE: '年龄不在可开户范围', FACE_GREY_ZONE: '人脸比对分处于灰区',
+      FACE_REFERENCE_MISSING: '无联网核查照片', FACE_REFERENCE_WEAK: '联网核查照片质量差', ID_CARD_EXPIRED: '证件已过期',
+      ID_CARD_EXPIRING_SOON: '证件即将过期', ID_NUMBER_CORRECTED: '身份证号经客户更正', ID_VALIDITY_UNUSUAL: '证件有效期异常',
+      OCR_NAME_DOUBT: '姓名识别存疑', OUT_OF_AREA_WITH_PROOF: '非本地客户（已提供居住证明）', OUT_OF_SERVICE_AREA: '不在服务地区',
+      VELOCITY_DEVICE: '同一设备频繁申请', VELOCITY_IP: '同一 IP 频繁申请', VELOCITY_PHONE: '同一手机号频繁申请',
     },
     problem: { RATE_ABOVE_CEILING: '利率高于上限', NO_RATE_CEILING: '没有对应的利率上限', SALE_ENDED: '发售期已结束' },
     auditAction: {
@@ -451,12 +463,15 @@ const en = {
   },
   evidence: {
     none: 'No evidence recorded', noImages: 'No images', imageFailed: 'Image could not be loaded', passed: 'Passed', model: 'Model',
+    at: 'At', step: 'Step', kind: 'Check', outcome: 'Outcome', figures: 'Key figures', actor: 'By',
+    noDetail: 'Nothing more recorded', hasImage: 'has an image',
     view: 'View image', viewTitle: 'View an onboarding image', viewMessage: "Viewing the customer's ID or face images is recorded in the audit log. Reason:",
     keys: {
       score: 'Score', threshold: 'Threshold', distance: 'Distance', source: 'Source', actions: 'Actions',
       location: 'Location', device_id: 'Device', ip: 'IP', sha256: 'Image digest', matched: 'Matched',
       warnings: 'Warnings', fields: 'Recognised fields', result: 'Result', bank: 'Bank', location_given: 'Location shared',
       note: 'Note', attempt: 'Attempt', reason: 'Reason', decision: 'Decision', version: 'Rule version',
+      sharpness: 'Sharpness', purpose: 'Purpose', reasons: 'Reasons', passed: 'Passed', outcome: 'Outcome', match: 'Match',
     },
   },
   alerts: {
@@ -482,7 +497,9 @@ const en = {
     preview: 'Preview ({n} lines)', import: 'Import', importTitle: 'Import the watch list',
     importMessage: 'Imports {n} entries into "{list}"; matching business is refused or reviewed. Go ahead?',
     imported: '{rows} lines: {added} added, {off} deactivated, {hit} customers affected', line: 'Line {n}',
-    mode: 'Mode', modeAdd: 'Add', modeReplace: 'Replace (entries not in the file are deactivated)',
+    mode: 'Mode', modeAdd: 'Add', modeReplace: 'Replace (entries not in the file are deactivated)', modeReplaceShort: 'Replace',
+    current: '"{list}": {n} active · imports', noImports: 'No imports yet', rows: 'Lines', added: 'Added',
+    deactivated: 'Deactivated', by: 'By', at: 'At', sha: 'File digest', noSummary: 'The list summary could not be read; importing still works.',
     replaceMessage: 'Replaces "{list}" with this file ({n} entries); entries not in it are deactivated. Go ahead?',
   },
   holds: {
@@ -661,6 +678,8 @@ const en = {
       residence_proof: 'Residence proof', decision: 'Decision', review: 'Review', first_approval: 'First approval',
       approved: 'Approved', rejected: 'Rejected', escalated: 'Escalated', closed: 'Closed', expired: 'Expired',
       selfie: 'Selfie', front: 'ID front', back: 'ID back', frame: 'Action frame',
+      id_front: 'ID front', id_back: 'ID back', ocr_front: 'OCR of the front', ocr_back: 'OCR of the back',
+      liveness_frame: 'Action frame', sms_check: 'SMS check', opened: 'Account opened',
     },
     reason: {
       passed: 'Passed', matched: 'Matched', FACE_SCORE_LOW: 'Low face score', FACE_MISMATCH: 'Face mismatch',
@@ -669,7 +688,12 @@ const en = {
       DEVICE_VELOCITY: 'Many applications from one device', IP_VELOCITY: 'Many applications from one IP', BLACKLISTED: 'On a blacklist',
       STAFF_REJECTED: 'Rejected by staff', CITIZEN_ID_MISMATCH: 'Citizen-ID check mismatch', ID_CARD_COPY: 'Looks like a copy',
       ID_CARD_SCREEN: 'Looks like a screen photo', ID_CARD_GLARE: 'Glare on the card', ID_CARD_EDITED: 'Card looks edited',
-      RESIDENCE_PROOF: 'Residence proof to check', ATTEMPTS_EXCEEDED: 'Too many attempts',
+      RESIDENCE_PROOF: 'Residence proof to check', ATTEMPTS_EXCEEDED: 'Too many attempts', ok: 'Passed', review: 'To staff review', opened: 'Opened',
+      ACCOUNT_ALREADY_OPEN: 'Already has an account', AGE_OUT_OF_RANGE: 'Age out of range', FACE_GREY_ZONE: 'Face score in the grey zone',
+      FACE_REFERENCE_MISSING: 'No registry photo', FACE_REFERENCE_WEAK: 'Poor registry photo', ID_CARD_EXPIRED: 'ID expired',
+      ID_CARD_EXPIRING_SOON: 'ID expiring soon', ID_NUMBER_CORRECTED: 'ID number corrected by the customer', ID_VALIDITY_UNUSUAL: 'Unusual ID validity',
+      OCR_NAME_DOUBT: 'Name reading in doubt', OUT_OF_AREA_WITH_PROOF: 'Out of area, with residence proof', OUT_OF_SERVICE_AREA: 'Out of the service area',
+      VELOCITY_DEVICE: 'Many applications from one device', VELOCITY_IP: 'Many applications from one IP', VELOCITY_PHONE: 'Many applications from one phone',
     },
     problem: { RATE_ABOVE_CEILING: 'Rate above the ceiling', NO_RATE_CEILING: 'No rate ceiling for this term', SALE_ENDED: 'Sale period over' },
     auditAction: {

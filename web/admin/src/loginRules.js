@@ -29,3 +29,8 @@ export function enrolmentImage(enrolment) {
   }
   return ''
 }
+
+/** A base32 secret in groups of four, as authenticator apps show and accept it. */
+export function groupSecret(secret) {
+  return String(secret || '').replace(/\s+/g, '').replace(/(.{4})(?=.)/g, '$1 ')
+}

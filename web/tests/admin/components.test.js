@@ -94,7 +94,7 @@ describe('Login', () => {
     await w.find('form').trigger('submit')
     await flushPromises()
     expect(od.auth.changePassword).toHaveBeenCalledWith({ password: 'one-time-pw', newPassword: 'n3w-Passw0rd' })
-    expect(w.find('[data-test=mfa-secret]').text()).toBe('JBSWY3DPEHPK3PXP')
+    expect(w.find('[data-test=mfa-secret]').text()).toBe('JBSW Y3DP EHPK 3PXP')
     expect(w.find('img.od-qr').attributes('src')).toBe('data:image/svg+xml;base64,PHN2Zy8+')
 
     od.auth.confirmMfa.mockResolvedValueOnce({ token: 't3', staff_id: 1, roles: ['admin'], pending: null, password_change_required: false, mfa_enrolment: null })

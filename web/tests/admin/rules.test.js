@@ -6,7 +6,7 @@ import { productProblems, productBody, emptyProduct, productActions } from '../.
 import { rateProblems, rateUnits } from '../../admin/src/rateForm.js'
 import { kpiCards, dailyRows, dailyKeys, salesRows, chartYuan } from '../../admin/src/analytics.js'
 import { money, rate, dateTime, beijingDate, statusType } from '../../admin/src/format.js'
-import { passwordProblem, otpProblem, enrolmentImage } from '../../admin/src/loginRules.js'
+import { passwordProblem, otpProblem, enrolmentImage, groupSecret } from '../../admin/src/loginRules.js'
 import { csvPreview, splitCsvLine } from '../../admin/src/csvPreview.js'
 import { reasonProblem } from '../../admin/src/dialogs.js'
 import { canSee, canDo, menuFor } from '../../admin/src/access.js'
@@ -127,6 +127,10 @@ describe('login rules', () => {
     expect(passwordProblem('abcdefgh12', 'abcdefgh13', 'x')).toBe('login.passwordMismatch')
     expect(passwordProblem('abcdefgh12', 'abcdefgh12', 'abcdefgh12')).toBe('login.passwordSame')
     expect(passwordProblem('abcdefgh12', 'abcdefgh12', 'old')).toBeNull()
+  })
+  it('shows a TOTP secret in groups of four', () => {
+    expect(groupSecret('KG572OIAIQOBLHL5RXC6AHPYVY2C3Q2W')).toBe('KG57 2OIA IQOB LHL5 RXC6 AHPY VY2C 3Q2W')
+    expect(groupSecret('ABCDE')).toBe('ABCD E')
   })
   it('a TOTP code is six digits', () => {
     expect(otpProblem(' 123456 ')).toBeNull()
