@@ -6,25 +6,26 @@ re-issues a receipt; reads the funnel and the KPIs. Every page is photographed."
 
 from __future__ import annotations
 
-import base64
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, ROOT, keep, shot
+from tests.e2e.console_support import (
+    CUSTOMER_PHONE,
+    buy_deposit,
+    cli,
+    review_case,
+    visitors,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ADMIN_INDEX = ROOT / "src" / "opendeposit" / "web_dist" / "admin" / "index.html"
-CUSTOMER_PHONE = "13800138000"  # 张三, opened and topped up by the demo
 CUSTOMER_ID_NUMBER = "440305199001011237"
 ROOT_PASSWORD = "Root-passw0rd-2026"
 CHECKER_PASSWORD = "Checker-passw0rd-26"
@@ -109,95 +110,6 @@ def go(page: Any, path: str, ready: str) -> None:
     settle(page)
 
 
-def cli(data_dir: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(OPENDEPOSIT_ENV="sandbox", OPENDEPOSIT_DATA_DIR=str(data_dir))
-    exe = Path(sys.executable).parent / "opendeposit"
-    done = subprocess.run([str(exe), *args], env=env, cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, check=True)
-    return done.stdout
-
-
-def review_case(base: str) -> None:
-    """An out-of-area applicant with a residence proof, through the customer API: the rules send
-    the application to staff review (the same steps the H5 wizard takes)."""
-    with httpx.Client(base_url=base, timeout=120) as c:
-        ident = next(i for i in c.get("/sandbox/identities").json()["items"]
-                     if i["key"] == "out-of-area")
-        phone = ident["phone"]
-        h = customer_token(c, phone, "e2e-console")
-        start = c.post("/api/v1/onboarding", headers=h, json={
-            "device_id": "e2e-console", "location": {"lat": 23.13, "lon": 113.26}})
-        assert start.status_code == 201, start.text
-        app = f"/api/v1/onboarding/{start.json()['id']}"
-        front, back = (c.get(ident["images"][s]).content for s in ("front", "back"))
-        r = c.post(f"{app}/id-card", headers=h, files={"front": ("f.jpg", front, "image/jpeg"),
-                                                       "back": ("b.jpg", back, "image/jpeg")})
-        assert r.status_code == 200, r.text
-        f = r.json()["fields"]
-        r = c.post(f"{app}/identity", headers=h, json={
-            "name": f["name"], "id_number": f["id_number"], "id_valid_from": f["valid_from"],
-            "id_valid_to": f["valid_to"] or "长期", "address": f["address"]})
-        assert r.status_code == 200, r.text
-        challenge = r.json()["challenge"]
-        kit = c.post(f"/sandbox/identities/{ident['key']}/face-kit",
-                     json={"actions": challenge["actions"]}).json()
-        files = [("selfie", ("s.jpg", base64.b64decode(kit["selfie"]), "image/jpeg"))] + [
-            ("frames", (f"{i}.jpg", base64.b64decode(x), "image/jpeg"))
-            for i, x in enumerate(kit["frames"])]
-        r = c.post(f"{app}/face", headers=h, files=files,
-                   data={"face_consent_version": "2025.1", "nonce": challenge["nonce"]})
-        assert r.status_code == 200, r.text
-        r = c.post(f"{app}/residence-proof", headers=h, data={"kind": "residence_permit"},
-                   files={"file": ("p.jpg", back, "image/jpeg")})
-        assert r.status_code == 200, r.text
-        r = c.post(f"{app}/card", headers=h, json={"card_number": ident["card_number"],
-                                                   "phone": phone})
-        assert r.status_code == 200, r.text
-        sms = c.get(f"/sandbox/sms/{phone}").json()["code"]
-        assert c.post(f"{app}/card/confirm", headers=h, json={"code": sms}).status_code == 200
-        agreements = [{"id": a["id"], "version": a["version"]}
-                      for a in c.get("/api/v1/onboarding/agreements").json()["items"]
-                      if a["at_step"] == "submit"]
-        r = c.post(f"{app}/submit", headers=h, json={"pin": "246810", "agreements": agreements})
-        assert r.json()["status"] == "review", r.text
-
-
-FUNNEL_EVENTS = (  # what the H5 tracker sends as visitors go further into the journey
-    ("page_view", {"path": "/m/"}), ("login_succeeded", {}), ("account_open_started", {}),
-    ("onboarding_step_completed", {"step": "face"}), ("account_opened", {}),
-    ("deposit_bought", {"product_code": "TD1Y"}),
-)
-
-
-def customer_token(c: httpx.Client, phone: str, device: str) -> dict[str, str]:
-    assert c.post("/api/v1/auth/sms-code", json={"phone": phone}).status_code < 300
-    code = c.get(f"/sandbox/sms/{phone}").json()["code"]
-    token = c.post("/api/v1/auth/login", json={"phone": phone, "code": code,
-                                               "device_id": device}).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
-
-
-def buy_deposit(base: str) -> None:
-    """The demo customer buys a one-year deposit, for the KPIs and a second receipt."""
-    with httpx.Client(base_url=base, timeout=60) as c:
-        h = customer_token(c, CUSTOMER_PHONE, "e2e-console-zhang")
-        r = c.post("/api/v1/deposits", headers=h, json={
-            "product_code": "TD1Y", "amount": "10000.00", "pin": "135790",
-            "idempotency_key": "e2e-console-td1y"})
-        assert r.status_code == 201, r.text
-
-
-def visitors(base: str) -> None:
-    """Twelve devices that stop at different steps of the journey, for the dashboards."""
-    reached = (1, 1, 1, 2, 2, 3, 3, 4, 5, 5, 6, 6)  # how many funnel events each device sent
-    with httpx.Client(base_url=base, timeout=30) as c:
-        for i, depth in enumerate(reached):
-            events = [{"name": name, "props": props} for name, props in FUNNEL_EVENTS[:depth]]
-            r = c.post("/api/v1/events", json={"device_id": f"e2e-visitor-{i}", "events": events})
-            assert r.status_code == 202, r.text
-
-
 @pytest.fixture(scope="module")
 def console(demo_server: str, demo_data_dir: Path) -> Iterator[dict[str, Any]]:
     if not ADMIN_INDEX.exists():
@@ -218,12 +130,32 @@ def console(demo_server: str, demo_data_dir: Path) -> Iterator[dict[str, Any]]:
 def test_console_journey(browser: Any, console: dict[str, Any]) -> None:
     base = console["base"]
     page = new_desk(browser, base)
+    first_admin_logs_in(page, console["one_time"])
+    checker_once = admin_creates_a_checker(page)
+    customer_url = admin_reveals_and_freezes(page)
+    admin_proposes_a_rate(page)
+    other = new_desk(browser, base)
+    review_url = checker_releases_and_approves(other, checker_once, customer_url)
+    admin_opens_the_account(page, review_url)
+    admin_reissues_a_receipt(page)
+    admin_reads_the_dashboards(page)
+    every_other_page(page)
+    admin_closes_the_day_and_checks_the_audit_log(page)
+    page.locator(".od-lang").get_by_text("English").click()
+    go(page, "/analytics", "[data-test=funnel] .el-table__row")
+    assert "Account-opening funnel" in page.content()
+    snap(page, "admin-analytics-en")
+    page.context.close()
+    assert PAGE_ERRORS == []
 
-    # -- the first admin: one-time password → new password → MFA enrolment (QR) → console
+
+def first_admin_logs_in(page: Any, one_time: str) -> None:
+    """One-time password from the CLI → new password → MFA enrolment (QR) → the console; then
+    the way every later day goes: password and the authenticator's code."""
     page.goto("/admin/")
     page.wait_for_url(re.compile(r".*/admin/login.*"))
     page.fill("input[name=username]", "root")
-    page.fill("input[name=password]", console["one_time"])
+    page.fill("input[name=password]", one_time)
     snap(page, "admin-login")
     page.click("[data-test=login-submit]")
     page.locator("input[name=new-password]").wait_for()
@@ -238,8 +170,6 @@ def test_console_journey(browser: Any, console: dict[str, Any]) -> None:
     page.fill("input[name=enrol-otp]", totp(secret))
     page.click("[data-test=mfa-submit]")
     page.wait_for_url(re.compile(r".*/admin/$"))
-
-    # ... and logs in again the way every later day goes: password + the authenticator's code
     page.locator(".od-user").click()
     page.locator("[data-action=logout]").click()
     page.wait_for_url(re.compile(r".*/admin/login.*"))
@@ -254,7 +184,9 @@ def test_console_journey(browser: Any, console: dict[str, Any]) -> None:
     settle(page)
     snap(page, "admin-home")
 
-    # -- create a checker (one-time password shown once)
+
+def admin_creates_a_checker(page: Any) -> str:
+    """→ the checker's one-time password, shown once."""
     go(page, "/staff", "[data-test=staff-table]")
     page.click("[data-test=new-staff]")
     page.fill("input[name=new-username]", "chk-wang")
@@ -262,14 +194,18 @@ def test_console_journey(browser: Any, console: dict[str, Any]) -> None:
     page.locator("[data-test=new-staff-roles]").get_by_text("复核员").click()
     snap(page, "admin-staff-new")
     page.click("[data-test=new-staff-submit]")
-    checker_once = page.locator("[data-test=one-time-password]").inner_text().strip()
+    checker_once = str(page.locator("[data-test=one-time-password]").inner_text()).strip()
     assert len(checker_once) >= 10
     snap(page, "admin-staff-one-time-password")
     page.get_by_role("button", name="我已记下").click()
     page.locator("[data-test=staff-table]").get_by_text("chk-wang").wait_for()
     snap(page, "admin-staff")
+    return checker_once
 
-    # -- find the customer the demo opened, reveal the ID number with a reason
+
+def admin_reveals_and_freezes(page: Any) -> str:
+    """Find the demo's customer (masked), reveal the ID number with a reason, freeze the account;
+    the one who froze it cannot release it. → the customer page's URL."""
     go(page, "/customers", "[data-test=customer-search]")
     page.fill("input[data-test=customer-search]", CUSTOMER_PHONE)
     page.click("[data-test=customer-search-submit]")
@@ -292,9 +228,6 @@ def test_console_journey(browser: Any, console: dict[str, Any]) -> None:
     revealed.wait_for()
     assert revealed.inner_text() == CUSTOMER_ID_NUMBER
     snap(page, "admin-customer-revealed")
-    customer_url = page.url
-
-    # -- freeze; the one who froze cannot release it
     page.click("[data-test=change-status]")
     page.locator("[data-test=status-options]").get_by_text("冻结").click()
     page.locator(".el-dialog textarea[name=reason]").fill("疑似电信诈骗涉案账户，依公安协查冻结")
@@ -305,8 +238,11 @@ def test_console_journey(browser: Any, console: dict[str, Any]) -> None:
     snap(page, "admin-customer-frozen")
     assert page.locator("[data-test=release-freeze]").is_disabled()  # four eyes: not the freezer
     assert "由您冻结" in page.locator(".od-frozen-note").inner_text()
+    return str(page.url)
 
-    # -- the admin proposes a rate change; it waits for a second approver
+
+def admin_proposes_a_rate(page: Any) -> None:
+    """A rate change waits for a second approver; the proposer cannot approve it."""
     go(page, "/rates", "[data-test=rate-changes]")
     page.click("[data-test=propose-rate]")
     dialog = page.locator(".el-dialog:visible")
@@ -316,10 +252,12 @@ def test_console_journey(browser: Any, console: dict[str, Any]) -> None:
     snap(page, "admin-rates-propose")
     dialog.get_by_role("button", name="提交复核").click()
     page.locator("[data-test=rate-changes] tbody tr").first.wait_for()
-    assert page.locator("[data-test=rate-approve]").first.is_disabled()  # not the proposer
+    assert page.locator("[data-test=rate-approve]").first.is_disabled()
 
-    # -- a second person (the new checker) releases it, after their own first login
-    other = new_desk(browser, base)
+
+def checker_releases_and_approves(other: Any, checker_once: str, customer_url: str) -> str:
+    """The second person: first login, releases the freeze, approves the rate change, gives an
+    onboarding review its first approval. → the review's URL."""
     log_in(other, "chk-wang", checker_once)
     other.locator("input[name=new-password]").wait_for()
     other.fill("input[name=new-password]", CHECKER_PASSWORD)
@@ -338,16 +276,12 @@ def test_console_journey(browser: Any, console: dict[str, Any]) -> None:
     snap(other, "admin-customer-statement")
     other.get_by_role("tab", name=re.compile("电子回单")).click()
     snap(other, "admin-customer-receipts")
-
-    # ... and approves the admin's rate change (maker–checker)
     go(other, "/rates", "[data-test=rate-changes] tbody tr")
     other.locator("[data-test=rate-approve]").first.click()
     confirm_box(other)
     assert "批准" in toast(other, "success")
     settle(other)
     snap(other, "admin-rates")
-
-    # -- onboarding review: the checker approves first, the admin gives the final approval
     go(other, "/reviews", "[data-test=reviews]")
     snap(other, "admin-reviews")
     other.locator("[data-test=reviews] tbody tr").first.click()
@@ -358,9 +292,14 @@ def test_console_journey(browser: Any, console: dict[str, Any]) -> None:
     other.fill("input[name=note]", "居住证核验无误")
     other.click("[data-test=review-approve]")
     other.locator("[data-test=review-status][data-status=second_approval]").wait_for()
-    review_url = other.url
+    review_url = str(other.url)
     other.context.close()
+    return review_url
 
+
+def admin_opens_the_account(page: Any, review_url: str) -> None:
+    """The final approval by a second person opens the account; its onboarding evidence is on
+    the new customer's page, where an image opens only with a reason."""
     page.goto(review_url)
     page.locator("[data-test=review-approve]").wait_for()
     page.fill("input[name=note]", "终审通过")
@@ -369,8 +308,6 @@ def test_console_journey(browser: Any, console: dict[str, Any]) -> None:
     assert "开户" in toast(page, "success")
     settle(page)
     snap(page, "admin-review-approved")
-
-    # -- the new customer's page: onboarding evidence; an image opens only with a reason
     go(page, "/customers?q=13900139002", "[data-test=customer-results]")
     page.locator("[data-test=customer-results]").get_by_text("139****9002").click()
     page.locator("[data-test=profile]").wait_for()
@@ -384,7 +321,9 @@ def test_console_journey(browser: Any, console: dict[str, Any]) -> None:
     settle(page)
     snap(page, "admin-customer-onboarding")
 
-    # -- re-issue a receipt of the customer, with a reason
+
+def admin_reissues_a_receipt(page: Any) -> None:
+    """View the newest receipt's PDF, re-issue it with a reason; the old one is superseded."""
     go(page, "/receipts", "[data-test=receipt-table]")
     first = page.locator("[data-test=receipt-table] tbody tr").first
     for _ in range(30):  # the newest receipt may still be at the signer
@@ -404,13 +343,14 @@ def test_console_journey(browser: Any, console: dict[str, Any]) -> None:
     reason_box(page, "客户遗失回单，申请重新出具", "重新开具")
     notice = page.locator("[data-test=reissued]")
     notice.wait_for()
-    new_no = re.search(r"HD\d+", notice.inner_text()).group(0)
-    assert new_no != old_no
+    found = re.search(r"HD\d+", notice.inner_text())
+    assert found and found.group(0) != old_no
+    new_no = found.group(0)
+    table = page.locator("[data-test=receipt-table]")
     for _ in range(60):  # the new receipt is signed through the bus within seconds
         page.reload()
-        page.locator("[data-test=receipt-table] tbody tr").first.wait_for()
-        if page.locator("[data-test=receipt-table]").get_by_text(new_no).count() and \
-                page.locator("[data-test=receipt-table] [data-status=superseded]").count():
+        table.locator("tbody tr").first.wait_for()
+        if table.get_by_text(new_no).count() and table.locator("[data-status=superseded]").count():
             break
         page.wait_for_timeout(1000)
     else:
@@ -418,7 +358,9 @@ def test_console_journey(browser: Any, console: dict[str, Any]) -> None:
     settle(page)
     snap(page, "admin-receipts-reissued")
 
-    # -- the funnel and the KPIs
+
+def admin_reads_the_dashboards(page: Any) -> None:
+    """The funnel with its step conversion and drop-off, and the KPIs, over the last 30 days."""
     go(page, "/analytics", "[data-test=funnel] .el-table__row")
     page.locator("[data-test=kpis] [data-kpi=accounts_opened]").wait_for()
     page.locator("[data-test=funnel] canvas").wait_for()
@@ -430,14 +372,15 @@ def test_console_journey(browser: Any, console: dict[str, Any]) -> None:
     assert rows.nth(5).locator("td").nth(1).inner_text() == "2"  # two of them bought
     opened = page.locator("[data-kpi=accounts_opened] .od-kpi-value").inner_text()
     assert int(opened) >= 3  # two demo customers and the approved applicant
+    total = page.locator("[data-kpi=deposits_total] .od-kpi-value").inner_text()
+    assert "10,000.00" in total  # the demo customer's one-year deposit
     snap(page, "admin-analytics")
 
-    # -- every other page once, as the admin sees it
+
+def every_other_page(page: Any) -> None:
     for path, ready, name in (
         ("/products", "[data-test=products]", "admin-products"),
         ("/esb", ".el-table", "admin-esb"),
-        ("/batches", "[data-test=business-date]", "admin-batches"),
-        ("/audit", ".el-table", "admin-audit"),
         ("/risk/alerts", ".el-card", "admin-risk-alerts"),
         ("/risk/rules", ".el-card", "admin-risk-rules"),
         ("/risk/lists", ".el-card", "admin-risk-lists"),
@@ -447,14 +390,18 @@ def test_console_journey(browser: Any, console: dict[str, Any]) -> None:
     ):
         go(page, path, ready)
         snap(page, name)
+
+
+def admin_closes_the_day_and_checks_the_audit_log(page: Any) -> None:
     go(page, "/batches", "[data-test=business-date]")
     day = page.locator("[data-test=business-date]").inner_text()
     page.click("[data-test=run-eod]")
     confirm_box(page)
     assert day in toast(page, "success")
     page.locator(".el-table__row").first.wait_for()
+    page.locator(".el-table__row .el-table__expand-icon").first.click()  # the day report
     settle(page)
-    snap(page, "admin-batches-eod")
+    snap(page, "admin-batches")
     go(page, "/audit", ".el-table")
     for code, words in (("pii.reveal", "查看明文信息"), ("account.status", "变更账户状态"),
                         ("receipt.reissue", "重新开具回单")):
@@ -466,9 +413,4 @@ def test_console_journey(browser: Any, console: dict[str, Any]) -> None:
     settle(page)
     page.click("[data-test=audit-verify]")
     page.locator(".el-alert--success").wait_for()
-    page.locator(".od-lang").get_by_text("English").click()
-    go(page, "/analytics", "[data-test=funnel] .el-table__row")
-    assert "Account-opening funnel" in page.content()
-    snap(page, "admin-analytics-en")
-    page.context.close()
-    assert PAGE_ERRORS == []
+    snap(page, "admin-audit")

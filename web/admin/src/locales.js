@@ -2,7 +2,7 @@
 // Bank words follow docs/glossary.md; enum labels (`enum.<group>.<value>`) name API values.
 
 const zh = {
-  brand: { title: '开源银行 · 运营管理台' },
+  brand: { title: '开源银行 · 运营管理台', side: '开源银行 · 运营管理台' },
   common: {
     actions: '操作', all: '全部', cancel: '取消', close: '关闭', confirm: '确认', edit: '编辑',
     empty: '暂无数据', exportCsv: '导出 CSV', from: '开始日期', to: '结束日期', home: '返回首页',
@@ -300,6 +300,8 @@ const zh = {
     eodStep: {
       accrual: '计提', maturity: '到期处理', rollover: '转存', demand_interest: '活期结息',
       interest_settlement: '结息', reconciliation: '对账', advance: '日切', done: '完成', start: '开始',
+      deposit_maturity: '定期到期处理', demand_interest_credit: '活期利息入账', demand_accrual: '活期计提',
+      demand_interest_settlement: '活期结息', reconcile_payments: '支付对账', day_report: '日终报告',
     },
     funnelStep: {
       visit: '访问', page_view: '访问', registered: '注册', login: '登录', kyc_started: '开始实名',
@@ -353,12 +355,11 @@ const zh = {
       deposit_maturity: '存款到期', risk_list_import: '导入风险名单',
     },
     limit: { out_non_bound: '向非绑定账户转出', in_non_bound: '自非绑定账户转入' },
-    reportKey: {},
   },
 }
 
 const en = {
-  brand: { title: 'opendeposit · Operations console' },
+  brand: { title: 'opendeposit · Operations console', side: 'opendeposit console' },
   common: {
     actions: 'Actions', all: 'All', cancel: 'Cancel', close: 'Close', confirm: 'Confirm', edit: 'Edit',
     empty: 'No data', exportCsv: 'Export CSV', from: 'From', to: 'To', home: 'Back to the start',
@@ -377,7 +378,7 @@ const en = {
     reasonRequired: 'Give a reason of at least {min} characters',
     reasonTooLong: 'The reason may be at most {max} characters',
   },
-  menu: { overview: 'Overview', customers: 'Customers & receipts', products: 'Products & rates', operations: 'Operations', risk: 'Risk & AML', system: 'System' },
+  menu: { overview: 'Overview', customers: 'Customers', products: 'Products & rates', operations: 'Operations', risk: 'Risk & AML', system: 'System' },
   nav: {
     home: 'Home', analytics: 'Analytics', customers: 'Customers', customer: 'Customer', receipts: 'E-receipts',
     products: 'Products', rates: 'Rates', reviews: 'Onboarding reviews', review: 'Review case',
@@ -656,6 +657,8 @@ const en = {
     eodStep: {
       accrual: 'Accrual', maturity: 'Maturity', rollover: 'Rollover', demand_interest: 'Demand interest',
       interest_settlement: 'Interest settlement', reconciliation: 'Reconciliation', advance: 'Date advance', done: 'Done', start: 'Start',
+      deposit_maturity: 'Deposit maturity', demand_interest_credit: 'Demand interest credit', demand_accrual: 'Demand accrual',
+      demand_interest_settlement: 'Demand interest settlement', reconcile_payments: 'Payment reconciliation', day_report: 'Day report',
     },
     funnelStep: {
       visit: 'Visit', page_view: 'Visit', registered: 'Registered', login: 'Logged in', kyc_started: 'KYC started',
@@ -709,7 +712,6 @@ const en = {
       deposit_maturity: 'Deposit matured', risk_list_import: 'Watch list imported',
     },
     limit: { out_non_bound: 'Out to non-bound accounts', in_non_bound: 'In from non-bound accounts' },
-    reportKey: {},
   },
 }
 
