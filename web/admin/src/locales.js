@@ -259,7 +259,8 @@ const zh = {
   },
   security: {
     session: '当前会话', expires: '会话到期', idle: '长时间无操作会自动退出；退出登录会在服务器端注销会话。',
-    changePassword: '修改密码', changed: '密码已修改',
+    changePassword: '修改密码', changed: '密码已修改', mfa: '双因素认证（TOTP）', mfaStart: '启用',
+    mfaOn: '双因素认证已启用，下次登录需输入动态验证码', mfaHint: '登录时需输入身份验证器中的动态验证码；手机丢失请联系管理员重置。',
   },
   enum: {
     role: { operator: '经办员', checker: '复核员', risk: '风控', auditor: '审计', admin: '管理员' },
@@ -616,7 +617,8 @@ const en = {
   },
   security: {
     session: 'This session', expires: 'Session ends', idle: 'Idle sessions end on their own; logging out ends the session on the server.',
-    changePassword: 'Change password', changed: 'Password changed',
+    changePassword: 'Change password', changed: 'Password changed', mfa: 'Two-factor authentication (TOTP)', mfaStart: 'Turn on',
+    mfaOn: 'MFA is on: the next login asks for the code', mfaHint: 'Logging in asks for the authenticator code; an admin resets it when a phone is lost.',
   },
   enum: {
     role: { operator: 'Operator', checker: 'Checker', risk: 'Risk', auditor: 'Auditor', admin: 'Admin' },
