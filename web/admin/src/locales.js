@@ -228,7 +228,7 @@ const zh = {
     ran: '营业日 {date} 已关闭，当前营业日 {next}', none: '还没有日终记录', businessDate: '营业日',
     status: '状态', step: '步骤', startedAt: '开始时间', finishedAt: '结束时间', failures: '失败',
     failureCount: '{n} 条失败', report: '日终报告', failuresOf: '{date} 日终失败明细', noFailures: '没有失败',
-    subject: '对象', code: '错误码', message: '说明', at: '时间',
+    subject: '对象', code: '错误码', message: '说明', at: '时间', figures: '结果', nothing: '无需处理',
   },
   analytics: {
     period: '统计期间', beijing: '按北京时间统计', today: '今天', last7: '近 7 天', last30: '近 30 天',
@@ -586,7 +586,7 @@ const en = {
     ran: '{date} closed; business date is now {next}', none: 'No end-of-day runs yet', businessDate: 'Business date',
     status: 'Status', step: 'Step', startedAt: 'Started', finishedAt: 'Finished', failures: 'Failures',
     failureCount: '{n} failed', report: 'Day report', failuresOf: 'Failures of {date}', noFailures: 'No failures',
-    subject: 'Subject', code: 'Code', message: 'Message', at: 'At',
+    subject: 'Subject', code: 'Code', message: 'Message', at: 'At', figures: 'Figures', nothing: 'nothing to do',
   },
   analytics: {
     period: 'Period', beijing: 'Days in Beijing time', today: 'Today', last7: 'Last 7 days', last30: 'Last 30 days',

@@ -165,3 +165,21 @@ describe('access', () => {
     expect(auditor).not.toContain('riskLists')
   })
 })
+
+describe('EOD day report', () => {
+  it('flattens each step and shows report money (integer fen) in yuan', async () => {
+    const { reportLines } = await import('../../admin/src/batchReport.js')
+    const lines = reportLines({
+      deposit_maturity: { processed: 0 },
+      demand_interest_credit: {},
+      day_report: { purchases: { count: 1, amount: 1000000 }, holdings_match_ledger: true, events: {} },
+    })
+    expect(lines.map((l) => l.step)).toEqual(['deposit_maturity', 'demand_interest_credit', 'day_report'])
+    expect(lines[1].figures).toEqual([])
+    expect(lines[2].figures).toEqual([
+      { name: 'purchases.count', value: '1' },
+      { name: 'purchases.amount', value: '¥10,000.00' },
+      { name: 'holdings_match_ledger', value: 'true' },
+    ])
+  })
+})
