@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, ROOT, keep, shot
+from tests.e2e.conftest import ARTIFACTS, ROOT, keep, running_demo, shot
 from tests.e2e.console_support import (
     CUSTOMER_PHONE,
     buy_deposit,
@@ -111,20 +110,21 @@ def go(page: Any, path: str, ready: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def console(demo_server: str, demo_data_dir: Path) -> Iterator[dict[str, Any]]:
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A demo server of its own (the journey closes the business day and opens the sandbox
+    applicant's account, which the H5 tests on the session's demo server must not see), its
+    first admin from the CLI, an application in review, a deposit and a dozen visitors."""
     if not ADMIN_INDEX.exists():
         pytest.skip("the console is not built (scripts/test builds it: cd web && npm run build)")
-    out = cli(demo_data_dir, "staff", "create", "--username", "root", "--role", "admin")
-    last = out.strip().splitlines()[-1]
-    found = re.fullmatch(r"username=root password=(\S+)", last)
-    assert found, out
-    review_case(demo_server)
-    visitors(demo_server)
-    buy_deposit(demo_server)
-    yield {"base": demo_server, "one_time": found.group(1)}
-
-
-# --------------------------------------------------------------------------- the journey
+    data = tmp_path_factory.mktemp("console-demo")
+    with running_demo(data) as base:
+        out = cli(data, "staff", "create", "--username", "root", "--role", "admin")
+        found = re.fullmatch(r"username=root password=(\S+)", out.strip().splitlines()[-1])
+        assert found, out
+        review_case(base)
+        visitors(base)
+        buy_deposit(base)
+        yield {"base": base, "one_time": found.group(1)}
 
 
 def test_console_journey(browser: Any, console: dict[str, Any]) -> None:
