@@ -47,9 +47,13 @@ def snap(page: Any, name: str) -> None:
 
 
 def settle(page: Any) -> None:
-    """Network quiet and no loading mask left on the page."""
+    """Network quiet and no loading mask left (no string evaluation: the console's CSP is on)."""
     page.wait_for_load_state("networkidle")
-    page.wait_for_function("!document.querySelector('.el-loading-mask')", timeout=30_000)
+    masks = page.locator(".el-loading-mask")
+    for _ in range(50):
+        if not masks.count():
+            return
+        masks.first.wait_for(state="detached", timeout=30_000)
 
 
 def totp(secret: str, ahead: int = 0) -> str:
@@ -84,11 +88,14 @@ PAGE_ERRORS: list[str] = []
 
 
 def new_desk(browser: Any, base: str) -> Any:
-    """A desktop browser window of its own (another staff member's session)."""
+    """A desktop browser window of its own (another staff member's session), with the app's CSP
+    enforced: a violation (a blocked frame, script or image) fails the test."""
     ctx = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN",
                               base_url=base)
     page = ctx.new_page()
     page.on("pageerror", lambda e: PAGE_ERRORS.append(str(e)))
+    page.on("console", lambda m: PAGE_ERRORS.append(m.text)
+            if "Content Security Policy" in m.text else None)  # the app runs under its CSP
     return page
 
 
