@@ -11,6 +11,8 @@ import pytest
 
 from opendeposit.api import app as app_module
 from opendeposit.config import load_settings
+from opendeposit.platform import Platform
+from opendeposit.ratelimit import RateLimiter, parse_limits
 
 
 @pytest.fixture
@@ -74,3 +76,18 @@ async def test_an_unbuilt_console_says_so(tmp_path: Path, monkeypatch: pytest.Mo
     r = await client.get("/admin/")
     assert r.status_code == 404
     assert r.json()["error"]["code"] == "WEB_NOT_BUILT"
+
+
+async def test_console_files_do_not_spend_the_ip_budget(dist: Path, platform: Platform) -> None:
+    """The IP rate limit counts API calls: a staff office behind one address loads the console's
+    dozens of files on every visit, which must not lock it out of the admin API."""
+    assert platform.shared is not None
+    platform.limiter = RateLimiter(platform.shared, parse_limits("ip=3/60"))
+    app = app_module.create_app(platform.settings, platform=platform)
+    app.state.platform = platform
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        for _ in range(5):
+            assert (await c.get("/admin/assets/app.js")).status_code == 200
+            assert (await c.get("/admin/customers/1")).status_code == 200
+        answers = [(await c.get("/admin/api/v1/business-date")).status_code for _ in range(4)]
+    assert answers == [401, 401, 401, 429]
