@@ -135,3 +135,24 @@ async def publish_product(p: Platform, code: str, *, months: int = 12, **overrid
     await service.submit(p, code=code, staff_id=staff["maker"][0])
     await service.approve(p, code=code, staff_id=staff["checker"][0])
     return code
+
+
+async def staff_login(client, username: str, password: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Log a staff member in through the API, enrolling TOTP when the login asks for it (an
+    admin's first login) → the Authorization header of a full session."""
+    import time
+
+    from opendeposit.staff.mfa import code_at
+
+    resp = await client.post("/admin/api/v1/auth/login",
+                             json={"username": username, "password": password})
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    if body["pending"] == "mfa_enrolment":
+        headers = {"Authorization": f"Bearer {body['token']}"}
+        resp = await client.post("/admin/api/v1/auth/mfa/confirm", headers=headers, json={
+            "otp": code_at(body["mfa_enrolment"]["secret"], time.time())})
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+    assert body["pending"] is None, body
+    return {"Authorization": f"Bearer {body['token']}"}

@@ -1,4 +1,4 @@
-"""The `opendeposit` command: demo, serve, migrate, eod, ledger verify."""
+"""The `opendeposit` command: demo, serve, migrate, eod, ledger verify, staff, audit verify."""
 
 from __future__ import annotations
 
@@ -263,6 +263,71 @@ def ledger_verify() -> None:
         for problem in report.problems or []:
             click.echo(f"PROBLEM {problem}", err=True)
         click.echo("ledger OK" if report.ok else "ledger BROKEN")
+        return report.ok
+
+    sys.exit(0 if asyncio.run(run()) else 1)
+
+
+@main.group()
+def staff() -> None:
+    """Bank staff of the admin console."""
+
+
+@staff.command("create")
+@click.option("--username", required=True)
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["operator", "checker", "risk", "auditor", "admin"]),
+              help="repeat for several roles")
+@click.option("--display-name", default="")
+@click.option("--password-stdin", is_flag=True,
+              help="read the one-time password from stdin instead of generating one")
+def staff_create(username: str, roles: tuple[str, ...], display_name: str,
+                 password_stdin: bool) -> None:
+    """Create a staff member with a one-time password (changed at the first login); the first
+    admin of a production install comes from here. Last line: username=U password=P."""
+    from opendeposit.db import Database
+    from opendeposit.staff.service import create_staff, new_password
+
+    password = sys.stdin.readline().strip() if password_stdin else new_password()
+
+    async def run() -> None:
+        db = Database(_settings().effective_database_url)
+        try:
+            await create_staff(db=db, username=username, password=password, roles=roles,
+                               display_name=display_name, actor="system:cli", one_time=True)
+        finally:
+            await db.dispose()
+
+    asyncio.run(run())
+    click.echo(f"created {username} ({', '.join(sorted(set(roles)))}); the password is "
+               "one-time: it must be changed at the first login"
+               + ("; admins enrol an authenticator app (TOTP) next" if "admin" in roles
+                  else ""))
+    click.echo(f"username={username} password={'(from stdin)' if password_stdin else password}")
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The audit log."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Re-check every hash chain of the audit log; exit 1 when a row was altered or removed."""
+    from opendeposit.audit.service import verify
+    from opendeposit.db import Database
+
+    async def run() -> bool:
+        db = Database(_settings().effective_database_url)
+        try:
+            async with db.read() as conn:
+                report = await verify(conn)
+        finally:
+            await db.dispose()
+        click.echo(f"audit entries {report.entries}, chains {report.chains}")
+        for problem in report.problems:
+            click.echo(f"PROBLEM {problem}", err=True)
+        click.echo("audit log OK" if report.ok else "audit log TAMPERED")
         return report.ok
 
     sys.exit(0 if asyncio.run(run()) else 1)

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
                                        "Redis, so several workers without Redis run with 0")
     sms_code_ttl_seconds: int = 300
     pin_max_attempts: int = 5
+    staff_mfa_roles: str = Field(
+        default="admin", description="comma-separated staff roles that must use TOTP MFA "
+        "(enrolled at their first login); staff of other roles may enrol themselves")
     ledger_chains: int = 16
     db_pool_size: int = 8
     max_body_bytes: int = 64 * 1024

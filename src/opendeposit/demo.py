@@ -33,6 +33,7 @@ NEW_CUSTOMER_PHONE = "13900139000"  # has no account: for trying account opening
 
 async def seed(p: Platform) -> list[DemoCustomer]:
     """Create the demo customers once; running it again changes nothing."""
+    await accounts.backfill_search_keys(p.db, p.vault)  # a data dir from before staff search
     cards = p.sandbox["cards"]
     for c in DEMO_CUSTOMERS:
         customer_id = await accounts.customer_by_phone(p, c.phone, create=True)

@@ -37,13 +37,13 @@ async def test_staff_login_issues_a_token_with_roles_and_locks_after_five_failur
 
 async def test_staff_are_created_with_known_roles_only(platform) -> None:
     with pytest.raises(OpenDepositError) as info:
-        await staff_service.create_staff(platform, username="x", password="pw-123456",
+        await staff_service.create_staff(db=platform.db, username="x", password="pw-123456",
                                          roles=["superuser"])
     assert info.value.code == "ROLE_UNKNOWN"
-    await staff_service.create_staff(platform, username="x", password="pw-123456",
+    await staff_service.create_staff(db=platform.db, username="x", password="pw-123456",
                                      roles=["risk"])
     with pytest.raises(OpenDepositError) as info:
-        await staff_service.create_staff(platform, username="x", password="pw-2",
+        await staff_service.create_staff(db=platform.db, username="x", password="pw-2",
                                          roles=["risk"])
     assert info.value.code == "STAFF_EXISTS"
 

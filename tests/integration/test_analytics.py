@@ -37,30 +37,49 @@ def ev(name: str, **props: object) -> dict[str, object]:
 
 
 def test_strict_funnel_counts_only_devices_that_passed_every_earlier_step() -> None:
+    face = ("onboarding_step_completed", {"step": "face"})
     counts = strict_funnel({
-        "a": ["page_view", "login_succeeded", "account_opened", "deposit_bought"],
-        "b": ["page_view", "login_succeeded"],
-        "c": ["page_view", "deposit_bought"],  # skipped login: counts as a visitor only
-        "d": ["login_succeeded"],
+        "a": [("page_view", {}), ("login_succeeded", {}), ("account_open_started", {}), face,
+              ("account_opened", {}), ("deposit_bought", {})],
+        "b": [("page_view", {}), ("login_succeeded", {}), ("account_open_started", {}),
+              ("onboarding_step_completed", {"step": "id_card"})],  # not past the face step
+        "c": [("page_view", {}), ("deposit_bought", {})],  # skipped login: a visitor only
+        "d": [("login_succeeded", {})],
     })
-    assert counts == [3, 2, 1, 1, 0]
+    assert counts == [3, 2, 2, 1, 1, 1]
+
+
+JOURNEYS = {
+    "dev-1": [("page_view", {}), ("otp_requested", {}), ("login_succeeded", {}),
+              ("account_open_started", {}), ("onboarding_step_completed", {"step": "id_card"}),
+              ("onboarding_step_completed", {"step": "face"}), ("account_opened", {}),
+              ("deposit_bought", {}), ("receipt_verified", {"genuine": True})],
+    "dev-2": [("page_view", {}), ("login_succeeded", {}), ("account_open_started", {}),
+              ("onboarding_step_completed", {"step": "face"}), ("account_opened", {}),
+              ("receipt_verified", {"genuine": False})],
+    "dev-3": [("page_view", {}), ("page_view", {}), ("trial_viewed", {})],
+    "dev-4": [("page_view", {}), ("login_succeeded", {}), ("account_open_started", {}),
+              ("onboarding_step_completed", {"step": "face_consent"})],
+}
 
 
 async def test_journey_events_make_the_funnel_and_kpis(platform, client) -> None:
-    journeys = {
-        "dev-1": ["page_view", "otp_requested", "login_succeeded", "account_opened",
-                  "deposit_bought", "receipt_verified"],
-        "dev-2": ["page_view", "login_succeeded", "account_opened"],
-        "dev-3": ["page_view", "page_view", "trial_viewed"],
-    }
-    for device, names in journeys.items():
+    for device, events in JOURNEYS.items():
         r = await client.post("/api/v1/events", json={
-            "device_id": device, "events": [ev(n, path="/m/") for n in names]})
-        assert r.status_code == 202 and r.json() == {"accepted": len(names), "dropped": 0}
+            "device_id": device, "events": [ev(n, path="/m/", **props) for n, props in events]})
+        assert r.status_code == 202 and r.json() == {"accepted": len(events), "dropped": 0}
     h = await _staff_headers(platform, client)
-    steps = (await client.get("/admin/api/v1/analytics/funnel", headers=h)).json()["steps"]
-    assert [s["devices"] for s in steps] == [3, 2, 2, 1, 1]
-    assert steps[0]["step"] == "page_view" and steps[4]["conversion_from_start"] == 33.3
+    funnel = (await client.get("/admin/api/v1/analytics/funnel", headers=h)).json()
+    steps = funnel["steps"]
+    assert [s["devices"] for s in steps] == [4, 3, 3, 2, 2, 1]
+    assert [s["step"] for s in steps] == ["visit", "registered", "kyc_started", "kyc_passed",
+                                          "account_opened", "first_deposit"]
+    assert steps[3]["conversion_from_previous"] == 66.7 and steps[3]["drop_off"] == 1
+    assert steps[5]["conversion_from_start"] == 25.0 and steps[5]["drop_off_rate"] == 50.0
+    csv = await client.get("/admin/api/v1/analytics/funnel?format=csv", headers=h)
+    assert csv.headers["content-type"].startswith("text/csv")
+    lines = csv.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("step,label_zh") and lines[4].startswith("kyc_passed,实名认证通过,")
 
     c = await open_customer(platform)
     from opendeposit.payments import service as payments
@@ -68,8 +87,8 @@ async def test_journey_events_make_the_funnel_and_kpis(platform, client) -> None
     await payments.top_up(**payment_ports(platform), customer_id=c.customer_id, amount=100, pin=PIN,
                           idempotency_key="t")
     k = (await client.get("/admin/api/v1/analytics/kpis", headers=h)).json()
-    assert k["visitors"] == 3 and k["page_views"] == 4
-    assert k["receipts_verified"] == 1
+    assert k["visitors"] == 4 and k["page_views"] == 5
+    assert (k["receipts_queried"], k["receipts_verified"]) == (2, 1)
     assert k["accounts_opened"] >= 1 and k["registrations"] >= 1
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from opendeposit.products.domain import DEPOSIT_INSURANCE_LOGO_TEXT
 from opendeposit.staff.demo import seed_demo_staff
-from tests.helpers import PIN, api_client, bearer, funded_customer, seed_catalog
+from tests.helpers import PIN, api_client, bearer, funded_customer, seed_catalog, staff_login
 
 DEMO_RATES_11_9 = {"TD3M": "0.80", "TD6M": "1.00", "TD1Y": "1.20", "TD2Y": "1.30",
                    "TD3Y": "1.55", "TD5Y": "1.60", "LCD3Y": "1.75"}
@@ -22,10 +22,7 @@ def _draft(code: str, **changes: Any) -> dict[str, Any]:
 
 
 async def _login(client, username: str, password: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    resp = await client.post("/admin/api/v1/auth/login",
-                             json={"username": username, "password": password})
-    assert resp.status_code == 200, resp.text
-    return {"Authorization": f"Bearer {resp.json()['token']}"}
+    return await staff_login(client, username, password)
 
 
 async def test_the_seeded_catalog_shows_rates_and_deposit_insurance(platform) -> None:
@@ -121,15 +118,21 @@ async def test_a_rate_above_the_ceiling_cannot_be_published(platform) -> None:
         bad_rate = await client.post("/admin/api/v1/products", headers=maker,
                                      json=_draft("BAD", rate="1.2x"))
         assert bad_rate.json()["error"]["code"] == "RATE_INVALID"
-        # ceilings are data: a new dated row takes effect, the old one is kept
+        # ceilings are data: a new dated row takes effect once a second person approves it,
+        # from the business date on (never backdated); the old row is kept
         risk_headers = await bearer(platform, 99, kind="staff", roles=("risk",))
-        added = await client.post("/admin/api/v1/rates", headers=risk_headers, json={
-            "kind": "time_deposit", "term_months": 3, "board_rate": "0.80",
-            "ceiling": "2.00", "effective_from": "2025-06-01"})
+        checker = await bearer(platform, 98, kind="staff", roles=("checker",))
+        rate = {"kind": "time_deposit", "term_months": 3, "board_rate": "0.80",
+                "ceiling": "2.00", "effective_from": "2025-06-02"}
+        added = await client.post("/admin/api/v1/rates", headers=risk_headers, json=rate)
         assert added.status_code == 201, added.text
-        again = await client.post("/admin/api/v1/rates", headers=risk_headers, json={
-            "kind": "time_deposit", "term_months": 3, "board_rate": "0.80",
-            "ceiling": "2.00", "effective_from": "2025-06-01"})
+        assert added.json()["status"] == "pending"
+        sub = await client.post("/admin/api/v1/products/HIGH/submit", headers=maker)
+        assert sub.json()["error"]["code"] == "RATE_ABOVE_CEILING"  # not approved yet
+        ok = await client.post(f"/admin/api/v1/rates/changes/{added.json()['id']}/approve",
+                               headers=checker, json={})
+        assert ok.json()["status"] == "approved", ok.text
+        again = await client.post("/admin/api/v1/rates", headers=risk_headers, json=rate)
         assert again.status_code == 422  # a duplicate date is refused
         sub = await client.post("/admin/api/v1/products/HIGH/submit", headers=maker)
         assert sub.json()["status"] == "pending"

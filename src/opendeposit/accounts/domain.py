@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from opendeposit.errors import BusinessRuleViolation, ValidationFailed
+from opendeposit.errors import BusinessRuleViolation, Conflict, Forbidden, ValidationFailed
 
 
 class AccountStatus(StrEnum):
@@ -74,6 +74,121 @@ def check_allowed(status: AccountStatus, op: Operation) -> None:
             f"账户状态为“{STATUS_ZH[status]}”，不能办理此交易。",
             details={"status": status.value, "operation": op.value},
         )
+
+
+# --- staff status changes and closing (domain.md §1.7, §11; api.md "Four eyes") -----------------
+STAFF_SETTABLE = frozenset({AccountStatus.NORMAL, AccountStatus.NON_COUNTER_SUSPENDED,
+                            AccountStatus.RECEIVE_ONLY, AccountStatus.FROZEN,
+                            AccountStatus.DORMANT})
+FREEZE_RELEASERS = frozenset({"checker", "admin"})
+
+
+class StatusNotSettable(ValidationFailed):
+    code = "ACCOUNT_STATUS_NOT_SETTABLE"
+    message_en = "Staff may set normal, non_counter_suspended, receive_only, frozen or dormant; " \
+        "closing has its own action."
+    message_zh = "只能设置为正常、暂停非柜面、只收不付、冻结或久悬；销户请使用销户功能。"
+
+
+class AccountClosed(Conflict):
+    code = "ACCOUNT_CLOSED"
+    message_en = "The account is closed."
+    message_zh = "账户已销户。"
+
+
+class StatusUnchanged(Conflict):
+    code = "ACCOUNT_STATUS_UNCHANGED"
+    message_en = "The account already has this status."
+    message_zh = "账户已是该状态。"
+
+
+class FreezeReleaseRole(Forbidden):
+    code = "ROLE_REQUIRED"
+    message_en = "Only a checker or an admin may release a freeze."
+    message_zh = "只有复核员或管理员可以解除冻结。"
+
+
+class FourEyesRequired(Forbidden):
+    code = "FOUR_EYES_REQUIRED"
+    message_en = "A freeze must be released by someone other than the person who froze it."
+    message_zh = "解除冻结须由冻结人以外的另一名员工办理（双人复核）。"
+
+
+def check_status_change(current: AccountStatus, target: AccountStatus, *, actor: str,
+                        actor_roles: frozenset[str], frozen_by: str | None) -> None:
+    """A staff status change: only the settable statuses; leaving `frozen` takes a checker or
+    an admin who is not the one who froze the account (four eyes)."""
+    if target not in STAFF_SETTABLE:
+        raise StatusNotSettable(details={"status": target.value})
+    if current is AccountStatus.CLOSED:
+        raise AccountClosed()
+    if current is target:
+        raise StatusUnchanged(details={"status": target.value})
+    if current is AccountStatus.FROZEN:
+        if not actor_roles & FREEZE_RELEASERS:
+            raise FreezeReleaseRole(details={"needs": sorted(FREEZE_RELEASERS)})
+        if frozen_by is not None and frozen_by == actor:
+            raise FourEyesRequired(details={"frozen_by": frozen_by})
+
+
+@dataclass(frozen=True)
+class ClosingFacts:
+    """What decides whether an account may be closed, gathered by the caller."""
+
+    status: AccountStatus
+    balance: int  # fen, the Class II demand balance
+    active_holdings: int
+    in_flight: int  # money moves not yet settled (pending card payments, held moves)
+    interest_pending: int = 0  # demand interest accrued or settled but not yet credited, fen
+
+
+class AccountNotClosable(BusinessRuleViolation):
+    code = "ACCOUNT_NOT_CLOSABLE"
+    http_status = 409
+    message_en = "The account cannot be closed yet."
+    message_zh = "账户暂不能销户。"
+
+
+CLOSING_PROBLEMS = {
+    "ACCOUNT_CLOSED": ("The account is already closed.", "账户已销户。"),
+    "ACCOUNT_FROZEN": ("A frozen account cannot be closed.", "冻结状态的账户不能销户。"),
+    "BALANCE_NOT_ZERO": ("The balance must be zero: the customer withdraws it to the bound "
+                         "card first.", "账户余额须为零，请客户先提现至绑定卡。"),
+    "ACTIVE_HOLDINGS": ("Time deposits are still held: they must be withdrawn or mature "
+                        "first.", "尚有未到期的定期存款，须先支取或到期。"),
+    "MONEY_IN_FLIGHT": ("A top-up or withdrawal is still in progress.",
+                        "尚有处理中的充值或提现。"),
+    "INTEREST_PENDING": ("Demand interest is still to be credited (on the 21st after the "
+                         "quarterly settlement); close after it is paid out.",
+                         "尚有未入账的活期利息（结息后次日入账），入账并提现后方可销户。"),
+}
+
+
+def closing_problems(facts: ClosingFacts) -> list[str]:
+    """Every reason the account cannot be closed now (empty: it may be closed)."""
+    found = []
+    if facts.status is AccountStatus.CLOSED:
+        found.append("ACCOUNT_CLOSED")
+    if facts.status is AccountStatus.FROZEN:
+        found.append("ACCOUNT_FROZEN")
+    if facts.balance != 0:
+        found.append("BALANCE_NOT_ZERO")
+    if facts.active_holdings:
+        found.append("ACTIVE_HOLDINGS")
+    if facts.in_flight:
+        found.append("MONEY_IN_FLIGHT")
+    if facts.interest_pending:
+        found.append("INTEREST_PENDING")
+    return found
+
+
+def check_closable(facts: ClosingFacts) -> None:
+    """An account can be closed only with zero balance, no active holding and nothing in
+    flight (nor interest still to pay, nor a freeze). Raises with every reason in `details`."""
+    problems = closing_problems(facts)
+    if problems:
+        en, zh = CLOSING_PROBLEMS[problems[0]]
+        raise AccountNotClosable(en, zh, details={"problems": problems})
 
 
 STATUS_ZH = {
@@ -176,6 +291,53 @@ def check_new_pin(pin: str, *, birth_date: date | None = None) -> None:
         raise WeakPin()
     if birth_date and pin in (birth_date.strftime("%y%m%d"), birth_date.strftime("%m%d%y")):
         raise WeakPin()
+
+
+class SearchBy(StrEnum):
+    CUSTOMER_ID = "customer_id"  # "#12"
+    PHONE = "phone"
+    ACCOUNT_NO = "account_no"  # the Class II number, in full
+    CARD_NO = "card_no"  # the bound card, in full
+    ID_NUMBER = "id_number"
+    ID_LAST4 = "id_last4"
+    NAME = "name"
+
+
+class QueryNotUnderstood(ValidationFailed):
+    code = "SEARCH_QUERY_INVALID"
+    message_en = "Search by phone, account or card number, ID number or its last 4, or full name."
+    message_zh = "请输入手机号、账号或卡号、身份证号或其后4位、或客户全名进行查询。"
+
+
+ID_NUMBER_RE = re.compile(r"^\d{17}[\dX]$")
+
+
+def classify_query(q: str) -> tuple[SearchBy, str]:
+    """What a staff member typed into the one search box, and the value to look up."""
+    text = "".join(unicodedata.normalize("NFKC", q).split()).upper()
+    if text.startswith("#") and text[1:].isascii() and text[1:].isdigit() and len(text) <= 19:
+        return SearchBy.CUSTOMER_ID, text[1:]
+    if text.startswith("+86") and len(text) == 14:
+        text = text[3:]
+    digits = text.isascii() and text.isdigit()
+    if digits and PHONE_RE.match(text):
+        return SearchBy.PHONE, text
+    if digits and len(text) == 19 and text.startswith(ACCOUNT_PREFIX):
+        return SearchBy.ACCOUNT_NO, text
+    if digits and 12 <= len(text) <= 19:
+        return SearchBy.CARD_NO, text
+    if text.isascii() and ID_NUMBER_RE.match(text):
+        return SearchBy.ID_NUMBER, text
+    if len(text) == 4 and text.isascii() and all(c.isdigit() or c == "X" for c in text):
+        return SearchBy.ID_LAST4, text
+    if len(text) >= 2 and any(c.isalpha() for c in text):
+        return SearchBy.NAME, search_name(q)
+    raise QueryNotUnderstood(details={"q": q[:40]})
+
+
+def search_name(name: str) -> str:
+    """A name as the staff search matches it: NFKC, no surrounding or inner spaces."""
+    return "".join(unicodedata.normalize("NFKC", name).split())
 
 
 # --- regulatory Class II counters (domain.md §1.3): kept even though the closed loop makes

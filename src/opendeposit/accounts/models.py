@@ -26,6 +26,8 @@ customer = Table(
     Column("name_enc", Text, nullable=True),
     Column("id_number_enc", Text, nullable=True),
     Column("id_number_hash", String(64), nullable=True, index=True),
+    Column("name_hash", String(64), nullable=True, index=True),  # staff search by full name
+    Column("id_last4", String(4), nullable=True, index=True),  # shown in masks anyway
     Column("birth_date", Date, nullable=True),
     Column("region_code", String(6), nullable=True),
     Column("kyc_status", String(16), nullable=False),  # none | pending | verified | rejected
@@ -84,14 +86,23 @@ account_sequence = Table(
     Column("value", BigInteger, nullable=False),
 )
 
-audit_log = Table(
-    "audit_log",
+# Staff status changes (freeze, release, suspend, close): who, from what, to what, why. The
+# four-eyes rule for releasing a freeze reads who froze the account from here.
+account_status_change = Table(
+    "account_status_change",
     metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("account_id", BigInteger, ForeignKey("account.id"), nullable=False),
+    Column("from_status", String(24), nullable=False),
+    Column("to_status", String(24), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("actor", String(64), nullable=False),  # staff:3, system:eod, customer:12
     Column("at", DateTime(timezone=True), nullable=False),
-    Column("actor", String(64), nullable=False),  # customer:12, staff:3, system:eod
-    Column("action", String(64), nullable=False),
-    Column("subject", String(64), nullable=False),
-    Column("detail", Text, nullable=False),
+    Index("ix_account_status_change_account", "account_id", "id"),
 )
 
+# The audit log moved to its own context; kept importable from here for existing callers.
+from opendeposit.audit.models import audit_log  # noqa: E402
+
+__all__ = ["account", "account_sequence", "account_status_change", "audit_log", "bound_card",
+           "customer", "limit_usage"]

@@ -4,7 +4,7 @@ the transaction PIN, status changes, and the account view."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -20,15 +20,17 @@ from opendeposit.accounts.domain import (
     check_new_pin,
     check_pin_format,
     mask_card,
+    search_name,
 )
 from opendeposit.accounts.models import (
     account,
     account_sequence,
-    audit_log,
+    account_status_change,
     bound_card,
     customer,
     limit_usage,
 )
+from opendeposit.audit import service as audit_log_service
 from opendeposit.db import Database
 from opendeposit.errors import BusinessRuleViolation, Conflict, NotFound
 from opendeposit.ledger import service as ledger
@@ -53,8 +55,8 @@ class AccountAlreadyOpen(Conflict):
 
 class PinNotSet(BusinessRuleViolation):
     code = "PIN_NOT_SET"
-    message_en = "Set your transaction PIN first."
-    message_zh = "请先设置交易密码。"
+    message_en = "No transaction PIN is set: set a new one (after face re-verification) first."
+    message_zh = "尚未设置交易密码，请先完成人脸验证并设置新的交易密码。"
 
 
 class PinWrong(BusinessRuleViolation):
@@ -130,6 +132,7 @@ async def open_account(p: Platform, *, customer_id: int, name: str, id_number: s
         values: dict[str, object] = dict(
             name_enc=p.vault.encrypt(name), id_number_enc=p.vault.encrypt(id_number),
             id_number_hash=p.vault.lookup_hash(id_number), birth_date=birth_date,
+            **search_keys(p.vault, name=name, id_number=id_number),
             region_code=region_code, kyc_status="verified")
         if pin_hash is not None:
             values.update(pin_hash=pin_hash, pin_failed_attempts=0, pin_locked_at=None)
@@ -137,6 +140,26 @@ async def open_account(p: Platform, *, customer_id: int, name: str, id_number: s
         await audit(conn, actor=actor, action="account.open", subject=f"account:{account_id}",
                     detail=f"Class II {acct_no[-4:]} bound card {mask_card(card_number)}")
     return await account_of_customer(p, customer_id)
+
+
+def search_keys(vault: Vault, *, name: str, id_number: str) -> dict[str, str]:
+    """The columns staff search by: a keyed hash of the full name, the ID's last 4."""
+    return {"name_hash": vault.lookup_hash(search_name(name)),
+            "id_last4": id_number[-4:].upper()}
+
+
+async def backfill_search_keys(db: Database, vault: Vault) -> int:
+    """Fill the staff search columns of customers stored before they existed → how many."""
+    async with db.read() as conn:
+        rows = (await conn.execute(select(customer.c.id, customer.c.name_enc,
+                                          customer.c.id_number_enc).where(
+            customer.c.name_enc.is_not(None), customer.c.name_hash.is_(None)))).all()
+    for r in rows:
+        keys = search_keys(vault, name=vault.decrypt(r.name_enc),
+                           id_number=vault.decrypt(r.id_number_enc))
+        async with db.transaction() as conn:
+            await conn.execute(customer.update().where(customer.c.id == r.id).values(**keys))
+    return len(rows)
 
 
 async def _next_sequence(conn: AsyncConnection, p: Platform, name: str) -> int:
@@ -204,6 +227,16 @@ async def set_pin(p: Platform, *, customer_id: int, pin: str) -> None:
     p.pins.forget(str(customer_id))
 
 
+async def pin_reset_required(conn: AsyncConnection, customer_id: int) -> bool:
+    """True after a staff PIN unlock (it clears the PIN) until the customer sets a new one
+    after face re-verification (`set_pin`): an open account and no PIN."""
+    row = (await conn.execute(select(customer.c.pin_hash, account.c.id).outerjoin(
+        account, (account.c.customer_id == customer.c.id)
+        & (account.c.status != AccountStatus.CLOSED.value)).where(
+        customer.c.id == customer_id))).first()
+    return row is not None and row.pin_hash is None and row.id is not None
+
+
 @dataclass(frozen=True)
 class PinState:
     pin_hash: str | None
@@ -261,15 +294,32 @@ async def _reset_failures(db: Database, *, customer_id: int) -> None:
 
 async def change_status(p: Platform, *, account_id: int, status: AccountStatus, reason: str,
                         actor: str) -> None:
+    """Set the status without the staff rules (system jobs, tests); see `accounts.admin`."""
     async with p.db.transaction() as conn:
-        result = await conn.execute(account.update().where(
-            account.c.id == account_id, account.c.status != AccountStatus.CLOSED.value
-        ).values(status=status.value, status_reason=reason,
-                 closed_at=clock.utcnow() if status is AccountStatus.CLOSED else None))
-        if result.rowcount == 0:
+        current = (await conn.execute(select(account.c.status).where(
+            account.c.id == account_id))).scalar()
+        if current is None or current == AccountStatus.CLOSED.value:
             raise NotFound()
-        await audit(conn, actor=actor, action="account.status", subject=f"account:{account_id}",
-                    detail=f"{status.value}: {reason}")
+        await write_status(conn, account_id=account_id, current=AccountStatus(current),
+                           target=status, reason=reason, actor=actor)
+
+
+async def write_status(conn: AsyncConnection, *, account_id: int, current: AccountStatus,
+                       target: AccountStatus, reason: str, actor: str) -> None:
+    """Move the status if nobody moved it meanwhile; history row and audit entry with it."""
+    now = clock.utcnow()
+    result = await conn.execute(account.update().where(
+        account.c.id == account_id, account.c.status == current.value
+    ).values(status=target.value, status_reason=reason,
+             closed_at=now if target is AccountStatus.CLOSED else None))
+    if result.rowcount != 1:
+        raise Conflict("The account changed meanwhile; look again.",
+                       "账户状态已变化，请刷新后重试。", code="ACCOUNT_CHANGED")
+    await conn.execute(account_status_change.insert().values(
+        account_id=account_id, from_status=current.value, to_status=target.value,
+        reason=reason, actor=actor, at=now))
+    await audit(conn, actor=actor, action="account.status", subject=f"account:{account_id}",
+                detail=f"{current.value} → {target.value}", reason=reason)
 
 
 async def limit_usages(conn: AsyncConnection, *, account_id: int,
@@ -283,6 +333,7 @@ async def limit_usages(conn: AsyncConnection, *, account_id: int,
 
 
 async def audit(conn: AsyncConnection, *, actor: str, action: str, subject: str,
-                detail: str) -> None:
-    await conn.execute(audit_log.insert().values(
-        at=datetime.now(UTC), actor=actor, action=action, subject=subject, detail=detail))
+                detail: str, reason: str = "") -> None:
+    """One entry in the hash-chained audit log, in the caller's transaction."""
+    await audit_log_service.record(conn, actor=actor, action=action, subject=subject,
+                                   detail=detail, reason=reason)

@@ -12,14 +12,33 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,47}$")
 MAX_PROPS_BYTES = 2048
 MAX_CLOCK_SKEW = timedelta(days=1)
 
-# The funnel the business reports, in order: a device counts at a step only if it also
-# reached every step before it.
+# The account-opening funnel the business reports, in order: a device counts at a step only if
+# it also reached every step before it. A step is an event name, and optionally one property
+# value it must carry (KYC is passed when the face step, the last identity check, completes).
+@dataclass(frozen=True)
+class FunnelStep:
+    key: str
+    event: str
+    prop: tuple[str, str] | None
+    label: str
+    label_zh: str
+
+    def props_like(self) -> str | None:
+        """The LIKE pattern of the property in the stored canonical JSON (see clean_event)."""
+        if self.prop is None:
+            return None
+        return "%" + json.dumps({self.prop[0]: self.prop[1]}, ensure_ascii=False)[1:-1] + "%"
+
+
 FUNNEL = (
-    ("page_view", "visited", "访问"),
-    ("login_succeeded", "registered / logged in", "注册登录"),
-    ("account_opened", "opened an account", "开立账户"),
-    ("deposit_bought", "bought a deposit", "购买存款"),
-    ("receipt_verified", "verified a receipt", "回单验真"),
+    FunnelStep("visit", "page_view", None, "visited", "访问"),
+    FunnelStep("registered", "login_succeeded", None, "registered / logged in", "注册登录"),
+    FunnelStep("kyc_started", "account_open_started", None, "started identity checks",
+               "开始实名认证"),
+    FunnelStep("kyc_passed", "onboarding_step_completed", ("step", "face"),
+               "passed identity checks", "实名认证通过"),
+    FunnelStep("account_opened", "account_opened", None, "opened an account", "开立账户"),
+    FunnelStep("first_deposit", "deposit_bought", None, "made a first deposit", "首次存入"),
 )
 
 
@@ -51,13 +70,38 @@ def clean_event(name: object, ts: object, props: object, *, now: datetime) -> Ev
     return Event(name, occurred, text, path[:200] if path else None)
 
 
-def strict_funnel(steps_by_device: Mapping[str, Iterable[str]]) -> list[int]:
-    """How many devices reached each funnel step having reached all the earlier ones."""
+def reaches(step: FunnelStep, name: str, props: Mapping[str, object]) -> bool:
+    return name == step.event and (step.prop is None
+                                   or str(props.get(step.prop[0])) == step.prop[1])
+
+
+def strict_funnel(events_by_device: Mapping[str, Iterable[tuple[str, Mapping[str, object]]]]) \
+        -> list[int]:
+    """How many devices reached each funnel step having reached all the earlier ones (the
+    reference for the SQL that counts it in the database)."""
     counts = [0] * len(FUNNEL)
-    for names in steps_by_device.values():
-        seen = set(names)
-        for i, (step, _, _) in enumerate(FUNNEL):
-            if step not in seen:
+    for events in events_by_device.values():
+        seen = list(events)
+        for i, step in enumerate(FUNNEL):
+            if not any(reaches(step, name, props) for name, props in seen):
                 break
             counts[i] += 1
     return counts
+
+
+def _pct(part: int, whole: int) -> float:
+    return round(part * 100 / whole, 1) if whole else 0.0
+
+
+def funnel_report(counts: list[int]) -> list[dict[str, object]]:
+    """Each step with its devices, conversion from the previous step and from the start, and
+    the drop-off (devices lost since the previous step, and as a share of it)."""
+    rows: list[dict[str, object]] = []
+    for i, (step, n) in enumerate(zip(FUNNEL, counts, strict=True)):
+        before = counts[i - 1] if i else n
+        rows.append({"step": step.key, "event": step.event, "label": step.label,
+                     "label_zh": step.label_zh, "devices": n,
+                     "conversion_from_previous": _pct(n, before) if i else 100.0 if n else 0.0,
+                     "conversion_from_start": _pct(n, counts[0]),
+                     "drop_off": before - n, "drop_off_rate": _pct(before - n, before)})
+    return rows

@@ -10,19 +10,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 
-from opendeposit.analytics.domain import FUNNEL, Event, clean_event, strict_funnel
+from opendeposit.analytics.domain import FUNNEL, Event, FunnelStep, clean_event, funnel_report
 from opendeposit.analytics.models import analytics_event
+from opendeposit.clock import BEIJING
 from opendeposit.db import Database
 
 log = logging.getLogger("opendeposit.analytics")
 MAX_BATCH = 50
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 30)
 
 
 @dataclass(frozen=True)
@@ -97,36 +98,52 @@ def _row(ev: Event, device_id: str, customer_id: int | None, now: datetime) -> d
             "props": ev.props}
 
 
-def _range(date_from: date | None, date_to: date | None) -> tuple[datetime, datetime]:
-    start = datetime.combine(date_from or date(2000, 1, 1), datetime.min.time(), UTC)
-    end = datetime.combine((date_to or date(2999, 12, 31)) + timedelta(days=1),
-                           datetime.min.time(), UTC)
-    return start, end
+def beijing_range(date_from: date | None, date_to: date | None) -> tuple[datetime, datetime]:
+    """[start, end) in UTC of the Beijing calendar days from..to (open ends: all time; dates
+    beyond what any record can carry are clamped, so no date overflows)."""
+    first = max(date_from or EARLIEST, EARLIEST)
+    last = min(date_to or LATEST, LATEST)
+    start = datetime.combine(first, datetime.min.time(), BEIJING)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), BEIJING)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def step_condition(step: FunnelStep) -> Any:
+    cond = analytics_event.c.name == step.event
+    like = step.props_like()
+    return cond if like is None else and_(cond, analytics_event.c.props.like(like))
+
+
+async def funnel_counts(db: Database, *, start: datetime, end: datetime) -> list[int]:
+    """Devices at each strict funnel step, counted by the database in one query: one row of
+    step flags per device, then running products of the flags summed."""
+    ev = analytics_event.c
+    flags = [func.max(case((step_condition(step), 1), else_=0)).label(f"s{i}")
+             for i, step in enumerate(FUNNEL)]
+    per_device = (select(*flags)
+                  .where(ev.name.in_({s.event for s in FUNNEL}), ev.received_at >= start,
+                         ev.received_at < end)
+                  .group_by(ev.device_id).subquery())
+    reached: list[Any] = []
+    for i in range(len(FUNNEL)):
+        flag = per_device.c[f"s{i}"]
+        reached.append(flag if not reached else reached[-1] * flag)
+    async with db.read() as conn:
+        row = (await conn.execute(select(*[func.coalesce(func.sum(r), 0) for r in reached])
+                                  )).one()
+    return [int(n) for n in row]
 
 
 async def funnel(db: Database, *, date_from: date | None, date_to: date | None) \
         -> list[dict[str, Any]]:
-    start, end = _range(date_from, date_to)
-    names = [step for step, _, _ in FUNNEL]
-    async with db.read() as conn:
-        rows = (await conn.execute(
-            select(analytics_event.c.device_id, analytics_event.c.name).distinct()
-            .where(analytics_event.c.name.in_(names), analytics_event.c.received_at >= start,
-                   analytics_event.c.received_at < end))).all()
-    by_device: dict[str, list[str]] = defaultdict(list)
-    for device, name in rows:
-        by_device[device].append(name)
-    counts = strict_funnel(by_device)
-    first = counts[0] or 1
-    return [{"step": step, "label": en, "label_zh": zh, "devices": n,
-             "conversion_from_start": round(n * 100 / first, 1) if counts[0] else 0.0}
-            for (step, en, zh), n in zip(FUNNEL, counts, strict=True)]
+    start, end = beijing_range(date_from, date_to)
+    return funnel_report(await funnel_counts(db, start=start, end=end))
 
 
 async def event_counts(db: Database, *, date_from: date | None, date_to: date | None,
                        names: list[str]) -> dict[str, tuple[int, int]]:
     """(events, distinct devices) per name in the range."""
-    start, end = _range(date_from, date_to)
+    start, end = beijing_range(date_from, date_to)
     async with db.read() as conn:
         rows = (await conn.execute(
             select(analytics_event.c.name, func.count(),

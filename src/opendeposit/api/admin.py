@@ -1,5 +1,6 @@
-"""Admin routes (/admin/api/v1) for staff with roles: login, products with maker–checker
-publishing, rates, business date, batches (EOD) and the audit log."""
+"""Admin routes (/admin/api/v1): products with maker–checker publishing, the business date and
+batches (EOD). Who may call what is the permission matrix (`staff/permissions.py`), enforced
+by `api.guard` on every admin route; login, staff, rates and audit have their own modules."""
 
 from __future__ import annotations
 
@@ -7,21 +8,18 @@ import json
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, StrictBool, StrictStr
 from sqlalchemy import func, select
 
 from opendeposit import clock, eod
-from opendeposit.accounts.models import audit_log
 from opendeposit.accounts.service import audit
-from opendeposit.api.deps import PlatformDep, bearer, check_limit, limit_by_ip, platform
+from opendeposit.api.deps import PlatformDep
 from opendeposit.api.errors import ERROR_SCHEMA
+from opendeposit.api.guard import RoleRequired, StaffDep, require, staff_principal
 from opendeposit.api.products import ProductView, product_view
 from opendeposit.api.schemas import Amount, Strict
-from opendeposit.auth import service as auth
 from opendeposit.deposits.models import eod_failure
-from opendeposit.errors import Forbidden, Unauthorized
 from opendeposit.money import format_amount, parse_amount
 from opendeposit.products import quota
 from opendeposit.products import service as products
@@ -29,93 +27,15 @@ from opendeposit.products.domain import (
     DEFAULT_RISK_TEXT,
     ProductKind,
     ProductTerms,
-    RateEntry,
     default_early_withdrawal_text,
-    format_rate,
     parse_rate,
     product_problems,
 )
-from opendeposit.staff import service as staff
-from opendeposit.staff.service import Role
 
 router = APIRouter(prefix="/admin/api/v1", tags=["admin"],
                    responses={401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 422: ERROR_SCHEMA})
 
-
-class RoleRequired(Forbidden):
-    code = "ROLE_REQUIRED"
-    message_en = "Your staff role does not allow this."
-    message_zh = "您的岗位角色无权执行此操作。"
-
-
-async def staff_principal(
-    request: Request,
-    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> auth.Principal:
-    if creds is None:
-        raise Unauthorized()
-    p = platform(request)
-    principal = await auth.authenticate(p, creds.credentials)
-    if principal.kind != "staff":
-        raise RoleRequired("Staff only.", "仅限银行员工使用。")
-    if p.limiter is not None:
-        await p.limiter.check("staff", principal.id)
-    return principal
-
-
-def require(*roles: Role) -> Any:
-    """A dependency: a staff principal holding one of `roles` (admin holds them all)."""
-
-    async def check(who: Annotated[auth.Principal, Depends(staff_principal)]) -> auth.Principal:
-        if Role.ADMIN not in who.roles and not who.roles & {r.value for r in roles}:
-            raise RoleRequired(details={"needs": sorted(r.value for r in roles)})
-        return who
-
-    return Depends(check)
-
-
-AnyStaff = Annotated[auth.Principal, Depends(staff_principal)]
-Maker = Annotated[auth.Principal, require(Role.OPERATOR)]
-Checker = Annotated[auth.Principal, require(Role.CHECKER)]
-Suspender = Annotated[auth.Principal, require(Role.CHECKER, Role.RISK)]
-Operator = Annotated[auth.Principal, require(Role.OPERATOR)]
-Auditor = Annotated[auth.Principal, require(Role.AUDITOR)]
-RateSetter = Annotated[auth.Principal, require(Role.RISK)]
-
-# --------------------------------------------------------------------------- login
-
-
-class StaffLoginRequest(Strict):
-    username: StrictStr = Field(min_length=1, max_length=32, examples=["maker"])
-    password: StrictStr = Field(min_length=1, max_length=128)
-
-
-class StaffLoginResponse(BaseModel):
-    token: str
-    staff_id: int
-    roles: list[str]
-    expires_in: int
-
-
-@router.post("/auth/login", responses={423: ERROR_SCHEMA, 429: ERROR_SCHEMA},
-             dependencies=[limit_by_ip("login")])
-async def login(body: StaffLoginRequest, p: PlatformDep, request: Request) -> StaffLoginResponse:
-    """A staff token: it ends after `expires_in` seconds, after `staff_token_idle_minutes`
-    without use, or at `POST /auth/logout`."""
-    await check_limit(request, "login_subject", f"staff:{body.username}")
-    token, staff_id, roles = await staff.login(p, username=body.username, password=body.password)
-    return StaffLoginResponse(token=token, staff_id=staff_id, roles=list(roles),
-                              expires_in=p.settings.staff_token_ttl_minutes * 60)
-
-
-@router.post("/auth/logout", status_code=204, response_class=Response)
-async def logout(who: AnyStaff, p: PlatformDep,
-                 creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-                 ) -> Response:
-    """Ends this staff session server-side, in every API process at once."""
-    if creds is not None:
-        await auth.logout(p, creds.credentials)
-    return Response(status_code=204)
+__all__ = ["RoleRequired", "StaffDep", "require", "router", "staff_principal"]
 
 
 # --------------------------------------------------------------------------- products
@@ -196,22 +116,27 @@ async def _admin_view(p: Any, prod: products.Product) -> AdminProductView:
                             approved_by=prod.approved_by, problems=problems)
 
 
+class AdminProductList(BaseModel):
+    items: list[AdminProductView]
+
+
 @router.get("/products")
-async def admin_products(who: AnyStaff, p: PlatformDep) -> dict[str, list[AdminProductView]]:
+async def admin_products(who: StaffDep, p: PlatformDep) -> AdminProductList:
+    """Every product in every status, with what would stop it being published today."""
     async with p.db.read() as conn:
         listed = await products.catalog(conn)
-    return {"items": [await _admin_view(p, x) for x in listed]}
+    return AdminProductList(items=[await _admin_view(p, x) for x in listed])
 
 
 @router.get("/products/{code}", responses={404: ERROR_SCHEMA})
-async def admin_product(code: str, who: AnyStaff, p: PlatformDep) -> AdminProductView:
+async def admin_product(code: str, who: StaffDep, p: PlatformDep) -> AdminProductView:
     async with p.db.read() as conn:
         prod = await products.load(conn, code)
     return await _admin_view(p, prod)
 
 
 @router.post("/products", status_code=201, responses={409: ERROR_SCHEMA})
-async def create_product(body: ProductIn, who: Maker, p: PlatformDep) -> AdminProductView:
+async def create_product(body: ProductIn, who: StaffDep, p: PlatformDep) -> AdminProductView:
     """A new product as a draft (经办)."""
     prod = await products.create_draft(p, staff_id=who.id, terms=body.terms(),
                                        texts=body.texts())
@@ -219,7 +144,7 @@ async def create_product(body: ProductIn, who: Maker, p: PlatformDep) -> AdminPr
 
 
 @router.put("/products/{code}", responses={404: ERROR_SCHEMA, 409: ERROR_SCHEMA})
-async def edit_product(code: str, body: ProductIn, who: Maker,
+async def edit_product(code: str, body: ProductIn, who: StaffDep,
                        p: PlatformDep) -> AdminProductView:
     """Replaces a draft's fields (only while it is a draft; the code in the path wins)."""
     prod = await products.edit_draft(p, staff_id=who.id, terms=body.terms(code),
@@ -228,72 +153,79 @@ async def edit_product(code: str, body: ProductIn, who: Maker,
 
 
 @router.post("/products/{code}/submit", responses={404: ERROR_SCHEMA, 409: ERROR_SCHEMA})
-async def submit_product(code: str, who: Maker, p: PlatformDep) -> AdminProductView:
+async def submit_product(code: str, who: StaffDep, p: PlatformDep) -> AdminProductView:
     """Hands the draft to a checker; refused if a rule fails (e.g. rate above the ceiling)."""
     return await _admin_view(p, await products.submit(p, code=code, staff_id=who.id))
 
 
 @router.post("/products/{code}/approve", responses={404: ERROR_SCHEMA, 409: ERROR_SCHEMA})
-async def approve_product(code: str, who: Checker, p: PlatformDep) -> AdminProductView:
+async def approve_product(code: str, who: StaffDep, p: PlatformDep) -> AdminProductView:
     """Publishes; 403 MAKER_CHECKER_SAME_PERSON when the approver submitted it."""
     return await _admin_view(p, await products.approve(p, code=code, staff_id=who.id))
 
 
 @router.post("/products/{code}/reject", responses={404: ERROR_SCHEMA, 409: ERROR_SCHEMA})
-async def reject_product(code: str, body: ReasonIn, who: Checker,
+async def reject_product(code: str, body: ReasonIn, who: StaffDep,
                          p: PlatformDep) -> AdminProductView:
     return await _admin_view(p, await products.reject(p, code=code, staff_id=who.id,
                                                       reason=body.reason))
 
 
 @router.post("/products/{code}/suspend", responses={404: ERROR_SCHEMA, 409: ERROR_SCHEMA})
-async def suspend_product(code: str, body: ReasonIn, who: Suspender,
+async def suspend_product(code: str, body: ReasonIn, who: StaffDep,
                           p: PlatformDep) -> AdminProductView:
     """Stops sales at once; holdings already bought are not affected."""
     return await _admin_view(p, await products.suspend(p, code=code, staff_id=who.id,
                                                        reason=body.reason))
 
 
-# --------------------------------------------------------------------------- rates
-
-
-class RateIn(Strict):
-    kind: Literal["time_deposit", "large_cd", "demand"]
-    term_months: int = Field(ge=0, le=120)
-    board_rate: StrictStr = Field(max_length=12)
-    ceiling: StrictStr = Field(max_length=12)
-    effective_from: date
-
-
-@router.get("/rates")
-async def list_rates(who: AnyStaff, p: PlatformDep) -> dict[str, list[dict[str, Any]]]:
-    return {"items": [{"kind": str(e.kind), "term_months": e.term_months,
-                       "board_rate": format_rate(e.board_rate),
-                       "ceiling": format_rate(e.ceiling),
-                       "effective_from": e.effective_from.isoformat()}
-                      for e in await products.rate_entries(p)]}
-
-
-@router.post("/rates", status_code=201, responses={409: ERROR_SCHEMA})
-async def add_rate(body: RateIn, who: RateSetter, p: PlatformDep) -> dict[str, str]:
-    """A new dated board rate and ceiling; rows already in force are never rewritten."""
-    kind: Any = "demand" if body.kind == "demand" else ProductKind(body.kind)
-    await products.add_rate(p, RateEntry(kind, body.term_months, parse_rate(body.board_rate),
-                                         parse_rate(body.ceiling), body.effective_from),
-                            actor=f"staff:{who.id}")
-    return {"status": "added"}
-
-
 # --------------------------------------------------------------------------- day and batches
 
 
+class BusinessDate(BaseModel):
+    business_date: str = Field(examples=["2025-06-02"])
+
+
+class EodResult(BaseModel):
+    business_date: str = Field(description="the day closed")
+    next_date: str
+    ran: bool = Field(description="false when that day was already closed")
+    report: dict[str, Any] = Field(description="per step: what it did (counts, failures)")
+
+
+class EodRun(BaseModel):
+    business_date: str
+    status: Literal["running", "done", "failed"]
+    step: str
+    started_at: str
+    finished_at: str | None
+    failures: int
+    report: dict[str, Any]
+
+
+class EodRuns(BaseModel):
+    items: list[EodRun]
+
+
+class EodFailure(BaseModel):
+    step: str
+    subject: str
+    code: str
+    message: str
+    at: str
+
+
+class EodFailures(BaseModel):
+    items: list[EodFailure]
+
+
 @router.get("/business-date")
-async def business_date(who: AnyStaff, p: PlatformDep) -> dict[str, str]:
-    return {"business_date": (await products.business_date(p)).isoformat()}
+async def business_date(who: StaffDep, p: PlatformDep) -> BusinessDate:
+    return BusinessDate(business_date=(await products.business_date(p)).isoformat())
 
 
-@router.post("/batches/eod")
-async def run_eod(who: Operator, p: PlatformDep) -> dict[str, Any]:
+@router.post("/batches/eod", response_model=EodResult)
+async def run_eod(who: StaffDep, p: PlatformDep) -> dict[str, Any]:
     """Closes the current business date (safe to repeat) and advances it by one day."""
     async with p.db.transaction() as conn:
         await audit(conn, actor=f"staff:{who.id}", action="eod.run", subject="batch:eod",
@@ -304,9 +236,10 @@ async def run_eod(who: Operator, p: PlatformDep) -> dict[str, Any]:
             "report": result.report}
 
 
-@router.get("/batches")
-async def batch_history(who: AnyStaff, p: PlatformDep,
+@router.get("/batches", response_model=EodRuns)
+async def batch_history(who: StaffDep, p: PlatformDep,
                         limit: Annotated[int, Query(ge=1, le=200)] = 30) -> dict[str, Any]:
+    """EOD runs, newest first, with their day reports and how many items failed."""
     async with p.db.read() as conn:
         runs = (await conn.execute(select(clock.eod_run).order_by(
             clock.eod_run.c.business_date.desc()).limit(limit))).all()
@@ -320,8 +253,8 @@ async def batch_history(who: AnyStaff, p: PlatformDep,
         "report": json.loads(r.report) if r.report else {}} for r in runs]}
 
 
-@router.get("/batches/{business_date}/failures")
-async def batch_failures(business_date: date, who: AnyStaff,
+@router.get("/batches/{business_date}/failures", response_model=EodFailures)
+async def batch_failures(business_date: date, who: StaffDep,
                          p: PlatformDep) -> dict[str, Any]:
     async with p.db.read() as conn:
         rows = (await conn.execute(select(eod_failure).where(
@@ -329,30 +262,3 @@ async def batch_failures(business_date: date, who: AnyStaff,
     return {"items": [{"step": r.step, "subject": r.subject, "code": r.code,
                        "message": r.message, "at": clock.as_utc(r.created_at).isoformat()}
                       for r in rows]}
-
-
-# --------------------------------------------------------------------------- audit
-
-
-@router.get("/audit")
-async def audit_entries(
-    who: Auditor, p: PlatformDep,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
-    actor: Annotated[str | None, Query(max_length=64)] = None,
-    subject: Annotated[str | None, Query(max_length=64)] = None,
-) -> dict[str, Any]:
-    """The audit log, newest first; `before` is the id to continue below."""
-    stmt = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
-    if before is not None:
-        stmt = stmt.where(audit_log.c.id < before)
-    if actor:
-        stmt = stmt.where(audit_log.c.actor == actor)
-    if subject:
-        stmt = stmt.where(audit_log.c.subject == subject)
-    async with p.db.read() as conn:
-        rows = (await conn.execute(stmt)).all()
-    return {"items": [{"id": r.id, "at": clock.as_utc(r.at).isoformat(), "actor": r.actor,
-                       "action": r.action, "subject": r.subject, "detail": r.detail}
-                      for r in rows],
-            "next_before": rows[-1].id if len(rows) == limit else None}

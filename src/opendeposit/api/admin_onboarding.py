@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import Field, StrictStr
 
+from opendeposit.accounts.service import audit
 from opendeposit.api.admin import require
 from opendeposit.api.deps import PlatformDep
 from opendeposit.api.errors import ERROR_SCHEMA
@@ -49,6 +50,10 @@ async def get_review(case_id: PathId, who: Reviewer, p: PlatformDep) -> dict[str
     """The case with the applicant's data, scores, reasons and every evidence item; images at
     `image_url`."""
     case = await review.view(p, case_id)
+    async with p.db.transaction() as conn:  # the case shows the applicant's data in clear
+        await audit(conn, actor=f"staff:{who.id}", action="evidence.view",
+                    subject=f"review:{case_id}", detail="review case with applicant data",
+                    reason=f"onboarding review {case_id}")
     for item in case["evidence"]:
         if item["image"]:
             item["image_url"] = (f"/admin/api/v1/onboarding/reviews/{case_id}/evidence/"
@@ -58,9 +63,17 @@ async def get_review(case_id: PathId, who: Reviewer, p: PlatformDep) -> dict[str
 
 @router.get("/reviews/{case_id}/evidence/{evidence_id}/image",
             responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}})
-async def evidence_image(case_id: PathId, evidence_id: PathId, who: Reviewer,
-                         p: PlatformDep) -> Response:
+async def evidence_image(
+    case_id: PathId, evidence_id: PathId, who: Reviewer, p: PlatformDep,
+    reason: Annotated[str | None, Query(max_length=500, description="why (audited); "
+                                        "default: the review of this case")] = None,
+) -> Response:
+    """One evidence image of the case; every view is audited."""
     data, content_type = await review.image(p, case_id, evidence_id)
+    async with p.db.transaction() as conn:
+        await audit(conn, actor=f"staff:{who.id}", action="evidence.view",
+                    subject=f"review:{case_id}", detail=f"evidence {evidence_id}",
+                    reason=(reason or "").strip() or f"onboarding review {case_id}")
     return Response(data, media_type=content_type,
                     headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
@@ -104,5 +117,5 @@ async def blacklist(body: BlacklistIn, who: RiskOfficer, p: PlatformDep) -> dict
     hash); applications that hit it are rejected."""
     await add_to_blacklist(p, kind=body.kind, value=body.value.strip().upper()
                            if body.kind == "id_number" else body.value.strip(),
-                           reason=body.reason, source=body.source)
+                           reason=body.reason, source=body.source, actor=f"staff:{who.id}")
     return {"status": "added"}

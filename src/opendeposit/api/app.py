@@ -15,8 +15,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from opendeposit import __version__
 from opendeposit.api import (
     admin,
+    admin_audit,
+    admin_auth,
+    admin_customers,
     admin_esb,
     admin_onboarding,
+    admin_rates,
+    admin_staff,
     analytics,
     customer,
     deposits,
@@ -74,7 +79,9 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
     app.include_router(customer.router)
     for extra in (products.router, deposits.router, admin.router, receipts.router,
                   verify.router, admin_esb.router, analytics.router, onboarding.router,
-                  admin_onboarding.router, wechat.router):
+                  admin_onboarding.router, wechat.router, admin_auth.router,
+                  admin_staff.router, admin_customers.router, admin_rates.router,
+                  admin_audit.router):
         app.include_router(extra)
     if settings.is_sandbox:
         app.include_router(sandbox.router)

@@ -136,11 +136,16 @@ async def blacklist_hits(conn: AsyncConnection, p: Platform, app: Application) -
 
 
 async def add_to_blacklist(p: Platform, *, kind: str, value: str, reason: str,
-                           source: str) -> None:
+                           source: str, actor: str = "system") -> None:
+    """A blacklist entry, audited with its reason (the value itself only as a keyed hash)."""
     async with p.db.transaction() as conn:
-        await conn.execute(identity_blacklist.insert().values(
+        new_id = (await conn.execute(identity_blacklist.insert().values(
             kind=kind, value_hash=p.vault.lookup_hash(value), reason=reason, source=source,
-            active=True, created_at=clock.utcnow()))
+            active=True, created_at=clock.utcnow()).returning(identity_blacklist.c.id)
+        )).scalar_one()
+        await accounts.audit(conn, actor=actor, action="blacklist.add",
+                             subject=f"blacklist:{new_id}", detail=f"{kind} from {source}",
+                             reason=reason)
 
 
 def _facts_detail(f: Facts) -> dict[str, Any]:

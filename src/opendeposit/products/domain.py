@@ -485,6 +485,20 @@ def next_status(status: ProductStatus, action: str) -> ProductStatus:
     return target
 
 
+class RateBackdated(BusinessRuleViolation):
+    code = "RATE_BACKDATED"
+    message_en = "A rate change cannot take effect before the current business date."
+    message_zh = "利率调整的生效日期不能早于当前营业日。"
+
+
+def check_not_backdated(effective_from: date, *, business_date: date) -> None:
+    """A rate change takes effect on the business date or later, never in the past (it would
+    rewrite the terms of what was already sold or accrued)."""
+    if effective_from < business_date:
+        raise RateBackdated(details={"effective_from": effective_from.isoformat(),
+                                     "business_date": business_date.isoformat()})
+
+
 def check_maker_checker(*, submitted_by: int | None, approver: int) -> None:
     """双人复核: the approver must be a different person from the submitter."""
     if submitted_by is None or submitted_by == approver:

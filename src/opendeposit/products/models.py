@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -33,6 +34,27 @@ rate_entry = Table(
     Column("created_by", String(64), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("kind", "term_months", "effective_from"),
+)
+
+# A proposed rate change (maker–checker): it enters `rate_entry` only when a second person
+# approves it, and never with an effective date before the business date (no backdating).
+rate_change = Table(
+    "rate_change",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("term_months", SmallInteger, nullable=False),
+    Column("board_rate", String(12), nullable=False),
+    Column("ceiling", String(12), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("status", String(12), nullable=False),  # pending | approved | rejected
+    Column("note", Text, nullable=False),
+    Column("proposed_by", BigInteger, nullable=False),
+    Column("proposed_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", BigInteger, nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("decision_note", Text, nullable=True),
+    Index("ix_rate_change_status", "status", "id"),
 )
 
 # status: draft → pending (submitted by a maker) → published (approved by a different checker)

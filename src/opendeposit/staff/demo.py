@@ -51,7 +51,7 @@ async def seed_demo_staff(p: Platform) -> dict[str, tuple[int, str]]:
                 staff.c.username == username))).scalar()
         if found is None:
             passwords.setdefault(username, service.new_password())
-            found = await service.create_staff(p, username=username, roles=roles,
+            found = await service.create_staff(db=p.db, username=username, roles=roles,
                                                password=passwords[username],
                                                display_name=display, actor="system:demo")
         out[username] = (int(found), passwords.get(username, "(set before; see the admin)"))
