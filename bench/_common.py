@@ -16,6 +16,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("BENCH_PG", "postgresql+asyncpg://postgres@127.0.0.1:5432")
+CEILING_ENV = "PURCHASE_CEILING"
+CEILING_PATH = Path("shared/bench/purchase-ceiling/run.sh")
+
+
+def ceiling_script(root: Path = ROOT) -> Path:
+    """The pgbench purchase ceiling: $PURCHASE_CEILING, else `<repo>/../shared/bench/…/run.sh`
+    (then the same path beside each further parent, for a worktree in a subfolder)."""
+    explicit = os.environ.get(CEILING_ENV)
+    if explicit:
+        return Path(explicit)
+    for parent in root.resolve().parents:
+        candidate = parent / CEILING_PATH
+        if candidate.is_file():
+            return candidate
+    return root.resolve().parent / CEILING_PATH  # not there: the caller says where to look
 
 
 def machine() -> str:
@@ -79,9 +94,35 @@ class WrkResult:
     non_2xx: int
 
 
-def _ms(text: str) -> float:
-    num, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
-    return float(num) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3_600_000.0}
+# A line of wrk's "Latency Distribution" block, e.g. "     99%   12.34ms". Anchored to whole
+# lines: the thread-stats table above it has a "+/- Stdev" column ("87.50%") that a loose
+# pattern mistakes for the 50th percentile.
+_PERCENTILE = re.compile(r"^\s*(\d+(?:\.\d+)?)%\s+(\d+(?:\.\d+)?)(us|ms|s|m|h)\s*$",
+                         re.MULTILINE)
+
+
+def latency_distribution(out: str) -> dict[float, float]:
+    """percentile → ms, from the "Latency Distribution" block of `wrk --latency` output."""
+    _head, marker, block = out.partition("Latency Distribution")
+    if not marker:
+        raise ValueError("wrk printed no latency distribution (run it with --latency)")
+    block = block.split("requests in", 1)[0]
+    found = {float(p): float(v) * _UNITS_MS[unit] for p, v, unit in _PERCENTILE.findall(block)}
+    if 50.0 not in found or 99.0 not in found:
+        raise ValueError("wrk's latency distribution lacks p50 or p99")
+    return found
+
+
+def parse_wrk(out: str) -> WrkResult:
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)\s*$", out, re.MULTILINE)
+    reqs = re.search(r"^\s*(\d+) requests in ", out, re.MULTILINE)
+    if rps is None or reqs is None:
+        raise ValueError(f"not wrk output: {out[:200]!r}")
+    dist = latency_distribution(out)
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return WrkResult(float(rps.group(1)), dist[50.0], dist[99.0], int(reqs.group(1)),
+                     int(bad.group(1)) if bad else 0)
 
 
 def wrk(url: str, script: Path, *, clients: int, seconds: int) -> WrkResult:
@@ -89,12 +130,7 @@ def wrk(url: str, script: Path, *, clients: int, seconds: int) -> WrkResult:
         raise SystemExit("wrk not found: apt-get install wrk")
     out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--latency", "-s",
                           str(script), url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    reqs = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return WrkResult(rps, p50, p99, reqs, int(bad.group(1)) if bad else 0)
+    return parse_wrk(out)
 
 
 def pgbench_tpcb(clients: int, seconds: int, scale: int = 10) -> float:

@@ -1,6 +1,7 @@
 """Deposit purchases per second over HTTP on PostgreSQL (one popular product), as a ratio to
-the purchase ceiling of this machine (`/work/shared/bench/purchase-ceiling/run.sh`, pgbench on a
-stand-in schema, one server-side function) measured in the same run; then an oversell check:
+the purchase ceiling of this machine (`<repo>/../shared/bench/purchase-ceiling/run.sh`, or
+$PURCHASE_CEILING; pgbench on a stand-in schema, one server-side function) measured in the
+same run; then an oversell check:
 a scarce product hammered by 32 clients must sell out exactly.
 
     .venv/bin/python bench/purchase_bench.py [--seconds 20] [--clients 8 32] [--customers 500]
@@ -15,19 +16,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import re
 import subprocess
 import tempfile
 from pathlib import Path
 
-from _common import machine, psql, recreate_db, served, warm, wrk, wrk_post_script
+from _common import (
+    ceiling_script,
+    machine,
+    psql,
+    recreate_db,
+    served,
+    warm,
+    wrk,
+    wrk_post_script,
+)
 
 from opendeposit.money import format_amount
 
 PORT = 18766
 PIN = "135790"
-CEILING = Path(os.environ.get("PURCHASE_CEILING", "/work/shared/bench/purchase-ceiling/run.sh"))
+CEILING = ceiling_script()
 SCARCE_UNITS = 100  # purchases of 100.00 that the scarce product's quota fits
 
 

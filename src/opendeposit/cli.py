@@ -95,7 +95,8 @@ def _serve(settings, host: str, port: int, workers: int = 1) -> None:  # type: i
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="API worker processes sharing the port.")
+              help="api: worker processes sharing the port; esign: signer processes sharing "
+              "the RabbitMQ queue.")
 @click.option("--esign-workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="`all` with RabbitMQ: signature platform processes.")
 @click.option("--eod-at", default=None, metavar="HH:MM",
@@ -123,6 +124,10 @@ def serve(role: str, host: str, port: int, workers: int, esign_workers: int,
         raise click.UsageError("`serve esign` consumes from RabbitMQ: set "
                                "OPENDEPOSIT_ESB_TRANSPORT=amqp (with the memory transport the "
                                "relay or the API process signs receipts itself)")
+    if role == "esign" and workers > 1:
+        from opendeposit.esign.workers import run_workers
+
+        sys.exit(run_workers(workers, echo=click.echo))
     asyncio.run(_run_bus_role(settings, role))
 
 

@@ -75,6 +75,20 @@ class Settings(BaseSettings):
         default="", description="RFC 3161 timestamp authority; required in production, the "
         "sandbox uses the local demo TSA when empty")
     esign_tsa_timeout_seconds: int = 5
+    esign_store: Literal["file", "s3"] = Field(
+        default="file", description="where signed receipt PDFs live: `file` (a local or shared "
+        "directory, esign_store_dir) or `s3` (an S3-compatible object store)")
+    esign_store_dir: Path | None = Field(
+        default=None, description="receipt directory; empty means data_dir/receipts. With "
+        "several machines, a shared directory mounted at the same path on each")
+    esign_s3_endpoint: str = Field(default="", description="e.g. https://s3.example.com")
+    esign_s3_bucket: str = ""
+    esign_s3_region: str = "us-east-1"
+    esign_s3_access_key: str = ""
+    esign_s3_secret_key: SecretStr = SecretStr("")
+    esign_s3_prefix: str = "receipts/"
+    esign_s3_virtual_hosted: bool = Field(
+        default=False, description="bucket.endpoint/key instead of endpoint/bucket/key")
     # -- remote account opening, e-KYC (identity/docs.md)
     citizen_registry_url: str = Field(
         default="", description="citizen-ID online check (联网核查) endpoint; required in "

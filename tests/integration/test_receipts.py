@@ -133,10 +133,10 @@ async def test_signer_crash_between_signing_and_commit_is_resumed(rp) -> None:
     await top_ups(rp, c, 5)
     real_put, calls = rp.esign.store.put, []
 
-    async def put_then_crash(key: str, data: bytes) -> None:
+    async def put_then_crash(key: str, data: bytes) -> None:  # puts may run concurrently
         calls.append(key)
         await real_put(key, data)  # the file is written...
-        if len(calls) == 3:
+        if key.endswith("00000003.pdf") and calls.count(key) == 1:
             raise RuntimeError("signer crashed before its commit")  # ...the commit is not
 
     rp.esign.store.put = put_then_crash  # type: ignore[method-assign]
@@ -145,6 +145,7 @@ async def test_signer_crash_between_signing_and_commit_is_resumed(rp) -> None:
     assert len(rows) == 5 and set(one_per_booking(rows).values()) == {1}
     assert [r.receipt_no[-2:] for r in rows] == ["01", "02", "03", "04", "05"]  # no gap
     assert len(calls) == 6 and calls.count(calls[2]) == 2  # the crashed one was re-signed
+    assert calls[2].endswith("00000003.pdf")
     for r in rows:
         assert hashlib.sha256(await rp.esign.store.get(r.pdf_path)).hexdigest() == r.sha256
     crashed = [r for r in await outbox_rows(rp) if r.attempts]
@@ -243,3 +244,92 @@ async def test_several_signing_relays_number_receipts_without_gaps(rp) -> None:
     rows = await receipts(rp)
     assert sorted(int(r.receipt_no[-8:]) for r in rows) == list(range(1, 13))
     assert set(one_per_booking(rows).values()) == {1} and {r.status for r in rows} == {"issued"}
+
+
+async def test_deliveries_in_flight_together_are_issued_as_one_batch(rp, monkeypatch) -> None:
+    """Three new bookings, a second delivery of one, a body that cannot become a receipt and a
+    receipt whose signing fails, all at once: one batch for the plain ones, the rest one by
+    one, each delivery answered for itself."""
+    import dataclasses
+    import uuid
+
+    from opendeposit.esb.registry import MessageRejected
+    from opendeposit.esign import batch
+
+    sizes: list[int] = []
+    real_issue_batch = batch.issue_batch
+
+    async def spy(es, items):  # type: ignore[no-untyped-def]
+        sizes.append(len(items))
+        await real_issue_batch(es, items)
+
+    monkeypatch.setattr(batch, "issue_batch", spy)
+    c = await open_customer(rp)
+    await top_ups(rp, c, 4)
+    envs = [Envelope.from_row(r) for r in await outbox_rows(rp)]
+    bad = dataclasses.replace(envs[0], message_id=str(uuid.uuid4()),
+                              body={"receipt_kind": "top_up", "amount": 1.5})
+    real_produce = rp.esign.produce
+
+    async def produce(data):  # type: ignore[no-untyped-def]
+        if data.amount == 103 and not failing:  # the fourth booking fails to sign, once
+            failing.append(data.receipt_no)
+            raise RuntimeError("HSM busy")
+        return await real_produce(data)
+
+    failing: list[str] = []
+    rp.esign.produce = produce  # type: ignore[method-assign]
+    results = await asyncio.gather(*(rp.esign.consume(e) for e in [*envs, envs[1], bad]),
+                                   return_exceptions=True)
+    assert sizes[0] == 6  # all six in the first batch
+    assert isinstance(results[-1], MessageRejected)
+    assert isinstance(results[3], RuntimeError) and "HSM busy" in str(results[3])
+    assert [r for i, r in enumerate(results) if i not in (3, 5)] == [None] * 4
+    rows = await receipts(rp)
+    assert len(rows) == 4 and set(one_per_booking(rows).values()) == {1}
+    assert [r.status for r in rows] == ["issued", "issued", "issued", "signing"]
+    await rp.esign.consume(envs[3])  # the bus delivers it again: resumed, same number
+    rows = await receipts(rp)
+    assert [r.status for r in rows] == ["issued"] * 4 and rows[3].receipt_no == failing[0]
+    assert sorted(int(r.receipt_no[-8:]) for r in rows) == [1, 2, 3, 4]
+
+
+async def test_a_remote_tsa_is_awaited_on_the_event_loop(platform, shared_pki,  # noqa: F811
+                                                         monkeypatch) -> None:
+    """With a TSA over the network the round trip happens between the two CPU halves, on the
+    loop (receipts in flight overlap their timestamps), and the receipts are genuine."""
+    import threading
+
+    from opendeposit.esign import service as esign_service
+    from opendeposit.esign.pki import PkiPaths
+    from opendeposit.esign.timestamps import TimeStamper, load_local_timestamper
+
+    where: list[str] = []
+
+    class SlowRemoteTsa(TimeStamper):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = load_local_timestamper(PkiPaths(shared_pki))
+
+        async def async_timestamp(self, message_digest, md_algorithm):  # type: ignore[no-untyped-def]
+            where.append(threading.current_thread().name)
+            await asyncio.sleep(0.05)  # the network
+            return await self.inner.async_timestamp(message_digest, md_algorithm)
+
+    monkeypatch.setattr(esign_service, "http_timestamper", lambda url, timeout: SlowRemoteTsa())
+    p = rewire(platform, shared_pki, esign_tsa_url="https://tsa.example.cn/tsp")
+    try:
+        c = await open_customer(p)
+        await top_ups(p, c, 3)
+        assert await p.bus.relay.drain() == 3
+        rows = await receipts(p)
+        assert [r.status for r in rows] == ["issued"] * 3
+        trust = await p.esign.trust()
+        for r in rows:
+            pdf = await p.esign.store.get(r.pdf_path)
+            report = await asyncio.to_thread(verify_receipt_pdf, pdf, trust=trust)
+            assert report.genuine, report.codes
+        assert where == ["MainThread"] * 3
+    finally:
+        await p.bus.close()
+        p.esign.close()

@@ -220,3 +220,36 @@ async def test_record_outage_is_a_503_not_a_forgery(issued, monkeypatch) -> None
     async with api_client(p) as client:
         resp = await _upload(client, pdfs[0])
     assert resp.status_code == 503 and resp.json()["error"]["code"] == "VERIFY_UNAVAILABLE"
+
+
+async def test_receipts_stored_in_an_s3_compatible_store(platform, shared_pki) -> None:  # noqa: F811
+    """Signer writes, API and verification read, through the S3 adapter (several machines)."""
+    from tests.s3_fake import ACCESS_KEY, REGION, SECRET_KEY, fake_s3
+
+    with fake_s3() as (endpoint, state):
+        p = rewire(platform, shared_pki, esign_store="s3", esign_s3_endpoint=endpoint,
+                   esign_s3_bucket="receipts", esign_s3_access_key=ACCESS_KEY,
+                   esign_s3_secret_key=SECRET_KEY, esign_s3_region=REGION)
+        try:
+            c = await open_customer(p)
+            await payments.top_up(**payment_ports(p), customer_id=c.customer_id, amount=12_345,
+                                  pin=PIN,
+                                  idempotency_key="s3")
+            await p.bus.relay.drain()
+            (row,) = await receipts(p)
+            assert list(state.objects) == [f"/receipts/receipts/{row.pdf_path}"]
+            async with api_client(p) as client:
+                pdf = (await client.get(f"/api/v1/receipts/{row.receipt_no}/pdf",
+                                        headers=await bearer(p, c.customer_id))).content
+                report = (await _upload(client, pdf)).json()
+            assert hashlib.sha256(pdf).hexdigest() == row.sha256 and report["genuine"]
+            state.objects.clear()  # the object store lost it: a clear 503, not a crash
+            async with api_client(p) as client:
+                gone = await client.get(f"/api/v1/receipts/{row.receipt_no}/pdf",
+                                        headers=await bearer(p, c.customer_id))
+            assert gone.status_code == 503
+            assert gone.json()["error"]["code"] == "RECEIPT_PDF_UNAVAILABLE"
+        finally:
+            await p.esign.store.close()
+            await p.bus.close()
+            p.esign.close()

@@ -21,6 +21,7 @@ from opendeposit.api import (
     admin_esb,
     admin_onboarding,
     admin_rates,
+    admin_receipts,
     admin_staff,
     analytics,
     customer,
@@ -81,7 +82,7 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
                   verify.router, admin_esb.router, analytics.router, onboarding.router,
                   admin_onboarding.router, wechat.router, admin_auth.router,
                   admin_staff.router, admin_customers.router, admin_rates.router,
-                  admin_audit.router):
+                  admin_audit.router, admin_receipts.router):
         app.include_router(extra)
     if settings.is_sandbox:
         app.include_router(sandbox.router)

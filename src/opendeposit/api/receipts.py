@@ -41,6 +41,8 @@ class ReceiptView(BaseModel):
     pdf_url: str
     reference: str = Field(description="the booking it belongs to (order no. / holding ref.)")
     issued_at: str
+    superseded_by: str | None = Field(None, description="the bank re-issued this receipt as "
+                                      "that one (this one stays genuine)")
 
 
 class ReceiptDetail(ReceiptView):
@@ -58,7 +60,8 @@ def receipt_view(row: Any) -> dict[str, Any]:
         "business_date": row.business_date.isoformat(), "amount": format_amount(row.amount),
         "amount_in_words": row.amount_in_words, "verification_code": row.verification_code,
         "sha256": row.sha256, "pdf_url": f"/api/v1/receipts/{row.receipt_no}/pdf",
-        "reference": row.reference, "issued_at": clock.as_utc(row.issued_at).isoformat()}
+        "reference": row.reference, "issued_at": clock.as_utc(row.issued_at).isoformat(),
+        "superseded_by": row.superseded_by}
 
 
 @router.get("/receipts")

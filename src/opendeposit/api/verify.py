@@ -29,11 +29,15 @@ class VerificationView(BaseModel):
     fields: dict[str, Any] | None = Field(description="the signed fields, when the signature "
                                           "holds")
     problems: list[ProblemView]
+    superseded_by: str | None = Field(None, description="the receipt the bank re-issued in its "
+                                      "place: this one stays genuine, that one is current")
 
 
 class LookupView(BaseModel):
+    genuine: bool = Field(True, description="a receipt found by number and code is the bank's")
     receipt_no: str
     fields: dict[str, Any]
+    superseded_by: str | None = Field(None, description="the receipt re-issued in its place")
 
 
 @router.post("/receipt", responses={429: ERROR_SCHEMA},
@@ -59,4 +63,5 @@ async def lookup_receipt(
 ) -> LookupView:
     """The fields the bank signed, for a receipt number and its verification code
     (404 RECEIPT_NOT_FOUND when either is wrong)."""
-    return LookupView(receipt_no=receipt_no, fields=await receipts.lookup(p, receipt_no, code))
+    fields, superseded_by = await receipts.lookup(p, receipt_no, code)
+    return LookupView(receipt_no=receipt_no, fields=fields, superseded_by=superseded_by)

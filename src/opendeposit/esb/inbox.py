@@ -41,3 +41,13 @@ async def processed_at(conn: AsyncConnection, message_id: str) -> list[dict[str,
         inbox.c.message_id == message_id))).all()
     return [{"consumer": r.consumer, "processed_at": clock.as_utc(r.processed_at).isoformat()}
             for r in rows]
+
+
+async def record_many(conn: AsyncConnection, db: Database, *, consumer: str,
+                      messages: list[tuple[str, str]]) -> None:
+    """`record` for several (message_id, service_code) in one statement (batched consumers)."""
+    if messages:
+        now = clock.utcnow()
+        await conn.execute(db.insert(inbox).on_conflict_do_nothing(), [
+            {"consumer": consumer, "message_id": message_id, "service_code": code,
+             "processed_at": now} for message_id, code in messages])

@@ -4,6 +4,7 @@ receipt numbers for statement lines, the public lookup by code, and verification
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import json
 from collections.abc import Iterable
@@ -15,6 +16,7 @@ from opendeposit.errors import NotFound, OpenDepositError
 from opendeposit.esign.models import ISSUED, receipt
 from opendeposit.esign.problems import problem
 from opendeposit.esign.sm2 import sm2_verify
+from opendeposit.esign.store import ReceiptStore, ReceiptStoreUnavailable
 from opendeposit.esign.verify import VerificationReport, verify_receipt_pdf
 
 if TYPE_CHECKING:
@@ -63,7 +65,16 @@ async def get_for_customer(p: Platform, customer_id: int, receipt_no: str) -> An
 
 
 async def pdf_of(p: Platform, row: Any) -> bytes:
-    return await p.esign.store.get(row.pdf_path)
+    return await stored_pdf(p.esign.store, row)
+
+
+async def stored_pdf(store: ReceiptStore, row: Any) -> bytes:
+    """The signed PDF of an issued receipt, checked against the record's SHA-256: a shared
+    store that hands back other bytes is a store failure, never a different receipt."""
+    data = await store.get(row.pdf_path)
+    if hashlib.sha256(data).hexdigest() != row.sha256:
+        raise ReceiptStoreUnavailable(f"stored file of {row.receipt_no} does not match its record")
+    return data
 
 
 async def receipt_numbers(p: Platform, references: Iterable[str]) -> dict[str, str]:
@@ -76,19 +87,19 @@ async def receipt_numbers(p: Platform, references: Iterable[str]) -> dict[str, s
             receipt.c.reference.in_(refs), receipt.c.status == ISSUED)
             .order_by(receipt.c.id))).all()
     found: dict[str, str] = {}
-    for row in rows:
-        found.setdefault(row.reference, row.receipt_no)
+    for row in rows:  # by id: a re-issue (newer) replaces the receipt it supersedes
+        found[row.reference] = row.receipt_no
     return found
 
 
-async def lookup(p: Platform, receipt_no: str, code: str) -> dict[str, Any]:
-    """The signed fields of a receipt, given its number and verification code (public)."""
+async def lookup(p: Platform, receipt_no: str, code: str) -> tuple[dict[str, Any], str | None]:
+    """(signed fields, superseded_by) of a receipt, given its number and verification code."""
     async with p.db.read() as conn:
         row = (await conn.execute(_issued().where(receipt.c.receipt_no == receipt_no))).first()
     expected = row.verification_code if row is not None else "000000"
     if not hmac.compare_digest(expected.encode(), code.strip().upper().encode()) or row is None:
         raise ReceiptNotFound()
-    return json.loads(row.fields)  # type: ignore[no-any-return]
+    return json.loads(row.fields), row.superseded_by
 
 
 async def verify_upload(p: Platform, pdf: bytes) -> VerificationReport:
@@ -113,6 +124,8 @@ async def verify_upload(p: Platform, pdf: bytes) -> VerificationReport:
             and not sm2_verify(pdf, row.sm2_signature or b"", trust.sm2_public_key):
         report.problems.append(problem("SM2_INVALID"))  # not the exact bytes the bank stored
         report.genuine = False
+    if row is not None and report.genuine:
+        report.superseded_by = row.superseded_by
     return report
 
 
@@ -126,7 +139,7 @@ def report_body(report: VerificationReport) -> dict[str, Any]:
     return {
         "genuine": report.genuine, "receipt_no": report.receipt_no, "signer": report.signer,
         "signed_at": report.signed_at.isoformat() if report.signed_at else None,
-        "fields": report.fields,
+        "fields": report.fields, "superseded_by": report.superseded_by,
         "problems": [{"code": pr.code, "message": pr.message_en, "message_zh": pr.message_zh}
                      for pr in report.problems],
     }

@@ -20,6 +20,7 @@ from pyhanko.sign.timestamps import TimeStamper
 
 from opendeposit.esign.der import der, header_len
 from opendeposit.esign.pki import SigningIdentity
+from opendeposit.esign.timestamps import timestamp_token
 
 _PLACEHOLDER = bytes(range(0x41, 0x61))  # 32 distinctive bytes, replaced by the real digest
 _OID_SIGNED_DATA = bytes.fromhex("06092a864886f70d010702")
@@ -91,6 +92,5 @@ class PreparedCms:
         signature = self.raw_signature(signed_attrs)
         token = None
         if timestamper is not None:
-            imprint = hashlib.sha256(signature).digest()
-            token = (await timestamper.async_timestamp(imprint, "sha256")).dump()
+            token = await timestamp_token(timestamper, hashlib.sha256(signature).digest())
         return self.assemble(signed_attrs, signature, token)

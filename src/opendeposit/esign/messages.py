@@ -2,7 +2,12 @@
 
 Two producer shapes are accepted: the canonical one (payments: payer/payee objects, int fen)
 and the deposits one (holding fields, `amount_fen`, decimal-string interest); both become the
-same request. A body that cannot become a receipt is rejected for good (dead letter at once).
+same request. Both may carry the optional `transaction_serial` (交易流水号, e.g.
+`20261204WX000000000123`) and `certificate_no` (存单编号). Names are masked here (domain.md
+§11.11), whatever the producer sent: the receipt record never holds a full name. A third
+shape, `{receipt_kind, reissue_receipt_no}`, is the signature platform's own: sign the
+re-issued receipt reserved by `staff.reissue`. A body that cannot become a receipt is rejected
+for good (dead letter at once).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
 from opendeposit.esb.registry import MessageRejected
-from opendeposit.esign.templates import TEMPLATES
+from opendeposit.esign.templates import TEMPLATES, mask_name
 
 SCHEMA_VERSION = 1
 _MAX_TEXT = 200
@@ -32,7 +37,7 @@ class ReceiptRequest:
 
     kind: str
     reference: str
-    transaction_serial: str
+    transaction_serial: str | None  # None: the receipt shows the bus message's global serial
     customer_id: int
     business_date: dt.date
     amount: int
@@ -45,16 +50,30 @@ class ReceiptRequest:
     term_months: int | None = None
     maturity_date: dt.date | None = None
     interest: int | None = None
+    certificate_no: str | None = None
+
+
+@dataclass(frozen=True)
+class ReissueRequest:
+    """Sign the receipt `receipt_no` that staff reserved as a re-issue (it is in the record)."""
+
+    kind: str
+    receipt_no: str
+
+    def body(self) -> dict[str, Any]:
+        return {"receipt_kind": self.kind, "reissue_receipt_no": self.receipt_no}
 
 
 def parse_request(body: dict[str, Any], *, bank_name: str,
-                  schema_version: int = SCHEMA_VERSION) -> ReceiptRequest:
+                  schema_version: int = SCHEMA_VERSION) -> ReceiptRequest | ReissueRequest:
     """Validate and normalise a message body; raises MessageRejected saying what is wrong."""
     if schema_version != SCHEMA_VERSION:
         _reject(f"unsupported schema_version {schema_version}")
     kind = _text(body, "receipt_kind")
     if kind not in TEMPLATES:
         _reject(f"unknown receipt_kind {kind!r}")
+    if "reissue_receipt_no" in body:
+        return ReissueRequest(kind, _text(body, "reissue_receipt_no", limit=24))
     if body.get("currency", "CNY") != "CNY":
         _reject("only CNY receipts are supported")
     if "payer" in body:
@@ -68,7 +87,8 @@ def _canonical(body: dict[str, Any], kind: str) -> ReceiptRequest:
     reference = _text(body, "reference", limit=64)
     return ReceiptRequest(
         kind=kind, reference=reference,
-        transaction_serial=_text(body, "transaction_serial", default=reference, limit=64),
+        transaction_serial=_optional_text(body, "transaction_serial", limit=64),
+        certificate_no=_optional_text(body, "certificate_no", limit=32),
         customer_id=_int(body, "customer_id"), business_date=_date(body, "business_date"),
         amount=_fen(body.get("amount"), "amount", positive=True),
         payer=_party(body, "payer"), payee=_party(body, "payee"),
@@ -83,13 +103,17 @@ def _canonical(body: dict[str, Any], kind: str) -> ReceiptRequest:
 
 def _from_deposits(body: dict[str, Any], kind: str, bank_name: str) -> ReceiptRequest:
     reference = _text(body, "ledger_reference", limit=64)
-    name = _text(body, "customer_name_masked")
-    customer = Party(name, _text(body, "account_no_masked"), bank_name)
-    holding = Party(name, f"定期存单 No.{_int(body, 'holding_id')}", f"{bank_name}（定期存款）")
+    _int(body, "holding_id")  # part of the deposits shape; the receipt shows certificate_no
+    name = mask_name(_text(body, "customer_name_masked"))
+    account = _text(body, "account_no_masked")
+    customer = Party(name, account, bank_name)
+    holding = Party(name, account, f"{bank_name}（定期存款）")  # the time deposit sub-account
     purchase = kind == "deposit_purchase"
     amount = body.get("amount_fen", body.get("amount"))
     return ReceiptRequest(
-        kind=kind, reference=reference, transaction_serial=reference,
+        kind=kind, reference=reference,
+        transaction_serial=_optional_text(body, "transaction_serial", limit=64),
+        certificate_no=_optional_text(body, "certificate_no", limit=32),
         customer_id=_int(body, "customer_id"), business_date=_date(body, "business_date"),
         amount=_fen(amount, "amount_fen", positive=True),
         payer=customer if purchase else holding, payee=holding if purchase else customer,
@@ -106,7 +130,7 @@ def _party(body: dict[str, Any], key: str) -> Party:
     raw = body.get(key)
     if not isinstance(raw, dict):
         _reject(f"{key} must be an object with name, account, bank")
-    return Party(_text(raw, "name"), _text(raw, "account"), _text(raw, "bank"))
+    return Party(mask_name(_text(raw, "name")), _text(raw, "account"), _text(raw, "bank"))
 
 
 def _fen(value: Any, key: str, *, positive: bool = False) -> int:
@@ -150,8 +174,8 @@ def _text(body: dict[str, Any], key: str, *, default: str | None = None,
     return value
 
 
-def _optional_text(body: dict[str, Any], key: str) -> str | None:
-    return None if body.get(key) in (None, "") else _text(body, key)
+def _optional_text(body: dict[str, Any], key: str, *, limit: int = _MAX_TEXT) -> str | None:
+    return None if body.get(key) in (None, "") else _text(body, key, limit=limit)
 
 
 def _int(body: dict[str, Any], key: str) -> int:

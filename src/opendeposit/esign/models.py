@@ -30,6 +30,9 @@ receipt = Table(
     Column("status", String(16), nullable=False),
     Column("customer_id", BigInteger, nullable=False),
     Column("reference", String(64), nullable=False),  # the journal entry reference
+    # 0: the receipt the booking asked for; n: the n-th re-issue by staff (same booking)
+    Column("reissue_no", Integer, nullable=False, server_default="0"),
+    Column("transaction_serial", String(64), nullable=True),  # 交易流水号 as printed
     Column("business_date", Date, nullable=False),
     Column("amount", BigInteger, nullable=False),  # fen
     Column("amount_in_words", String(64), nullable=False),
@@ -46,8 +49,15 @@ receipt = Table(
     Column("issued_at", DateTime(timezone=True), nullable=False),  # printed on the receipt
     Column("signed_at", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("reference", "kind"),  # one receipt per booked movement, ever
+    Column("supersedes", String(24), nullable=True),  # the receipt this re-issue replaces
+    Column("superseded_by", String(24), nullable=True),  # set when its re-issue is signed
+    Column("reissue_reason", String(500), nullable=True),
+    Column("reissued_by", String(64), nullable=True),  # staff:{id}
+    # one receipt per booked movement from the bus, ever; re-issues count on from 1
+    UniqueConstraint("reference", "kind", "reissue_no"),
     Index("ix_esign_receipt_customer", "customer_id", "id"),
+    Index("ix_esign_receipt_business_date", "business_date", "id"),
+    Index("ix_esign_receipt_transaction_serial", "transaction_serial"),
 )
 
 receipt_counter = Table(

@@ -4,7 +4,9 @@ co-signed, stored and recorded e-receipt — exactly one per (reference, kind).
 Two short transactions around the CPU work: (1) reserve the receipt row (number, verification
 code, the signed fields) in state `signing`; (2) after signing, flip it to `issued` *only if it
 is still signing*, store the PDF and write the inbox row, then commit. A crash between the two
-leaves a `signing` row that the next delivery resumes with the same number and fields.
+leaves a `signing` row that the next delivery resumes with the same number and fields. Several
+signer processes may share the queue: the unique (reference, kind, reissue_no) and the
+conditional flip make the outcome one receipt whichever of them gets which delivery.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import logging
 import secrets
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -28,14 +31,14 @@ from opendeposit.errors import ValidationFailed
 from opendeposit.esb import inbox
 from opendeposit.esb.envelope import Envelope
 from opendeposit.esb.registry import MessageRejected
-from opendeposit.esign.messages import ReceiptRequest, parse_request
+from opendeposit.esign.messages import ReceiptRequest, ReissueRequest, parse_request
 from opendeposit.esign.models import ISSUED, SIGNING, receipt, receipt_counter
 from opendeposit.esign.pki import PkiPaths, init_demo_pki, load_signing_identity, load_trust_anchors
-from opendeposit.esign.render import render_receipt
-from opendeposit.esign.sign import ReceiptSigner
+from opendeposit.esign.render import prepared_template
+from opendeposit.esign.sign import ReceiptSigner, SigningFailed
 from opendeposit.esign.sm2 import sm2_cosign, sm3_hex
-from opendeposit.esign.store import FileReceiptStore, ReceiptStore, key_for
-from opendeposit.esign.templates import ReceiptData, fields_json
+from opendeposit.esign.store import ReceiptStore, build_store, key_for
+from opendeposit.esign.templates import TEMPLATES, ReceiptData, fields_json
 from opendeposit.esign.timestamps import http_timestamper, load_local_timestamper
 from opendeposit.money import amount_in_words
 from opendeposit.observability.metrics import process_metrics
@@ -58,26 +61,33 @@ def receipt_number(business_date: dt.date, seq: int) -> str:
     return f"HD{business_date:%Y%m%d}{seq:08d}"
 
 
+def verify_url(public_url: str, receipt_no: str, code: str) -> str:
+    return f"{public_url.rstrip('/')}/m/verify?no={receipt_no}&code={code}"
+
+
 class Esign:
     """Keys, signer, store and a one-thread worker, loaded on first use: processes that never
     sign pay nothing, and a verifier needs only the public half (`trust`)."""
 
     def __init__(self, settings: Settings, db: Database, *, store: ReceiptStore | None = None):
         self.settings, self.db = settings, db
-        self.store: ReceiptStore = store or FileReceiptStore(settings.data_dir / "receipts")
+        self.store: ReceiptStore = store or build_store(settings)
         self.paths = PkiPaths(settings.pki_dir)
         self._signer: ReceiptSigner | None = None
         self._trust: TrustAnchors | None = None
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="esign")
-        self._worker_loop: asyncio.AbstractEventLoop | None = None
         self._ready = asyncio.Lock()
+        from opendeposit.esign.batch import Batcher  # it builds on this module
+
+        self.batcher = Batcher(self)
 
     async def ready(self) -> None:
-        """Load the signing key and the timestamp authority (the signing side)."""
+        """Load the signing key, the timestamp authority and the templates (the signing side)."""
         if self._signer is None:
             async with self._ready:
                 if self._signer is None:
-                    self._signer = await asyncio.to_thread(self._load_signer)
+                    loop = asyncio.get_running_loop()
+                    self._signer = await loop.run_in_executor(self._worker, self._load_signer)
 
     async def trust(self) -> TrustAnchors:
         """Root, pinned signing certificate and SM2 public key (the verifying side)."""
@@ -106,45 +116,80 @@ class Esign:
             stamper = load_local_timestamper(self.paths)
         else:
             raise RuntimeError("production needs OPENDEPOSIT_ESIGN_TSA_URL (a licensed TSA)")
+        for template in TEMPLATES.values():  # font subset and static pages, before the 1st
+            prepared_template(template, self.settings.bank_name)
         return ReceiptSigner(load_signing_identity(self.paths), stamper)
 
     async def produce(self, data: ReceiptData) -> tuple[bytes, bytes]:
-        """(signed PDF, SM2 signature), computed on the worker thread (the loop stays free)."""
+        """(signed PDF, SM2 signature). The CPU work runs on the worker thread (the loop stays
+        free); a remote TSA's round trip is awaited on the loop, so receipts in flight overlap
+        their timestamps instead of queueing behind them."""
         await self.ready()
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._worker, self._produce, data)
+        signer, loop = self._signer, asyncio.get_running_loop()
+        assert signer is not None
+        if signer.stamps_locally:
+            return await loop.run_in_executor(self._worker, self._sign_locally, data)
+        for _attempt in range(2):
+            pending = await loop.run_in_executor(self._worker, signer.begin, data)
+            token = await signer.stamp(pending)
+            done = await loop.run_in_executor(self._worker, self._finish, pending, token)
+            if done is not None:
+                return done
+        raise SigningFailed(details={"cause": "signature container keeps growing"})
 
-    def _produce(self, data: ReceiptData) -> tuple[bytes, bytes]:
+    def _sign_locally(self, data: ReceiptData) -> tuple[bytes, bytes]:
         assert self._signer is not None
-        if self._worker_loop is None:  # the worker thread's own loop, for pyHanko's async API
-            self._worker_loop = asyncio.new_event_loop()
-        signed = self._worker_loop.run_until_complete(self._signer.async_sign(render_receipt(data)))
+        signed = self._signer.sign_receipt(data)
+        return signed, sm2_cosign(signed, self._signer.identity.sm2_private_key)
+
+    def _finish(self, pending: Any, token: bytes) -> tuple[bytes, bytes] | None:
+        assert self._signer is not None
+        signed = self._signer.finish(pending, token)
+        if signed is None:
+            return None
         return signed, sm2_cosign(signed, self._signer.identity.sm2_private_key)
 
     async def consume(self, envelope: Envelope) -> None:
-        """The ESIGN.RECEIPT.ISSUE consumer (registered by bootstrap)."""
-        await issue(self, envelope)
+        """The ESIGN.RECEIPT.ISSUE consumer (registered by bootstrap): deliveries in flight
+        together are issued as one batch (esign.batch)."""
+        await self.batcher.submit(envelope)
 
     def close(self) -> None:
-        if self._worker_loop is not None:
-            self._worker.submit(self._worker_loop.close)
         self._worker.shutdown(wait=False)
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """A receipt row in `signing`, with what it takes to sign and complete it."""
+
+    id: int
+    data: ReceiptData
+    supersedes: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Reserved:
+        return cls(row.id, data_from_fields(json.loads(row.fields)), row.supersedes)
 
 
 async def issue(es: Esign, env: Envelope) -> str:
     """Handle one delivery; returns the receipt number (also for a duplicate delivery)."""
     request = parse_request(env.body, bank_name=es.settings.bank_name,
                             schema_version=env.schema_version)
-    async with es.db.read() as conn:
-        done = await inbox.seen(conn, consumer=CONSUMER, message_id=env.message_id)
-        row = await _find(conn, request)
-    if done and row is not None:
-        return str(row.receipt_no)
-    row = row or await _reserve(es, request, env.message_id, env.trace_id)
-    if row.status == SIGNING:
-        data = data_from_fields(json.loads(row.fields))
-        pdf, sm2_signature = await es.produce(data)
-        await _complete(es, row, pdf, sm2_signature, env)
+    if isinstance(request, ReissueRequest):
+        row = await _find(es.db, receipt.c.receipt_no == request.receipt_no)
+        if row is None or row.supersedes is None:
+            raise MessageRejected(f"No re-issued receipt {request.receipt_no}.", "没有该重出回单。")
+    else:
+        reserved = await _reserve(es, request, env)
+        if reserved is not None:  # the usual case: a new receipt, nothing to look up
+            await _sign_and_complete(es, reserved, env)
+            return reserved.data.receipt_no
+        row = await _find(es.db, receipt.c.reference == request.reference,
+                          receipt.c.kind == request.kind, receipt.c.reissue_no == 0)
+        if row is None:
+            raise RuntimeError(f"receipt for {request.reference} could not be reserved")
+    if row.status == SIGNING:  # a crash or a concurrent delivery left it half done: resume
+        await _sign_and_complete(es, Reserved.from_row(row), env)
     else:
         async with es.db.transaction() as conn:
             await inbox.record(conn, es.db, consumer=CONSUMER, message_id=env.message_id,
@@ -152,44 +197,50 @@ async def issue(es: Esign, env: Envelope) -> str:
     return str(row.receipt_no)
 
 
-async def _reserve(es: Esign, request: ReceiptRequest, message_id: str,
-                   trace_id: str | None = None) -> Any:
-    """A new receipt row in `signing` for (reference, kind), or the one a concurrent delivery
-    reserved first."""
+async def _reserve(es: Esign, request: ReceiptRequest, env: Envelope) -> Reserved | None:
+    """A new receipt row in `signing` for (reference, kind); None if one exists already."""
     try:
         async with es.db.transaction() as conn:
-            seq = await _next_seq(conn, es.db, request.business_date)
-            data = _receipt_data(es.settings, request, receipt_number(
-                request.business_date, seq))
-            return (await conn.execute(receipt.insert().values(
-                receipt_no=data.receipt_no, kind=data.kind, status=SIGNING,
-                customer_id=request.customer_id, reference=request.reference,
-                business_date=data.business_date, amount=data.amount,
-                amount_in_words=amount_in_words(data.amount, prefix=True),
-                verification_code=data.verification_code, fields=fields_json(data).decode(),
-                ledger_entry_hash=request.ledger_entry_hash, message_id=message_id,
-                trace_id=trace_id,
-                issued_at=data.issued_at.astimezone(dt.UTC), created_at=clock.utcnow(),
-            ).returning(*receipt.c))).one()
-    except IntegrityError as exc:  # the unique (reference, kind): someone was first
+            seq = await next_seq(conn, es.db, request.business_date)
+            data = _receipt_data(es.settings, request, receipt_number(request.business_date, seq),
+                                 serial=request.transaction_serial or env.global_serial)
+            rid = (await conn.execute(receipt.insert().values(
+                **record_values(data, customer_id=request.customer_id,
+                                reference=request.reference, message_id=env.message_id,
+                                trace_id=env.trace_id))
+                .returning(receipt.c.id))).scalar_one()
+            return Reserved(int(rid), data)
+    except IntegrityError as exc:  # the unique (reference, kind, 0): someone was first
         if not is_unique_violation(exc):
             raise
-    async with es.db.read() as conn:
-        found = await _find(conn, request)
-    if found is None:
-        raise RuntimeError(f"receipt for {request.reference} could not be reserved")
-    return found
+    return None
 
 
-async def _find(conn: Any, request: ReceiptRequest) -> Any:
-    return (await conn.execute(select(receipt).where(
-        receipt.c.reference == request.reference, receipt.c.kind == request.kind))).first()
+def record_values(data: ReceiptData, *, customer_id: int, reference: str, message_id: str,
+                  trace_id: str | None, reissue_no: int = 0) -> dict[str, Any]:
+    """The columns of a new receipt row in `signing`; `trace_id` names the request that
+    booked the movement (or asked for the re-issue)."""
+    return dict(trace_id=trace_id,
+        receipt_no=data.receipt_no, kind=data.kind, status=SIGNING, customer_id=customer_id,
+        reference=reference, reissue_no=reissue_no, business_date=data.business_date,
+        amount=data.amount, amount_in_words=amount_in_words(data.amount, prefix=True),
+        verification_code=data.verification_code, fields=fields_json(data).decode(),
+        transaction_serial=data.transaction_serial, ledger_entry_hash=data.ledger_entry_hash,
+        message_id=message_id, issued_at=data.issued_at.astimezone(dt.UTC),
+        created_at=clock.utcnow())
 
 
-async def _next_seq(conn: Any, db: Database, business_date: dt.date) -> int:
-    """The day's next receipt sequence: gap-free, as it commits with the receipt row."""
+async def _find(db: Database, *where: Any) -> Any:
+    async with db.read() as conn:
+        return (await conn.execute(select(receipt).where(*where))).first()
+
+
+async def next_seq(conn: Any, db: Database, business_date: dt.date, *, count: int = 1) -> int:
+    """The day's next receipt sequence (the last of `count` taken together): gap-free, as it
+    commits with the receipt rows."""
     bump = receipt_counter.update().where(receipt_counter.c.business_date == business_date) \
-        .values(last_seq=receipt_counter.c.last_seq + 1).returning(receipt_counter.c.last_seq)
+        .values(last_seq=receipt_counter.c.last_seq + count) \
+        .returning(receipt_counter.c.last_seq)
     seq = (await conn.execute(bump)).scalar()
     if seq is None:  # the day's first receipt (or a race for it: then bump the winner's row)
         await conn.execute(db.insert(receipt_counter).values(
@@ -198,40 +249,54 @@ async def _next_seq(conn: Any, db: Database, business_date: dt.date) -> int:
     return int(seq)
 
 
-async def _complete(es: Esign, row: Any, pdf: bytes, sm2_signature: bytes, env: Envelope) -> None:
-    """Flip `signing` → `issued`, store the PDF, record the inbox row: one commit."""
-    key = key_for(row.receipt_no, row.business_date)
+async def _sign_and_complete(es: Esign, reserved: Reserved, env: Envelope) -> None:
+    """Sign, then flip `signing` → `issued`, store the PDF, record the inbox row: one commit.
+    A re-issue marks the receipt it replaces as superseded in the same commit."""
+    pdf, sm2_signature = await es.produce(reserved.data)
+    data = reserved.data
+    key = key_for(data.receipt_no, data.business_date)
     async with es.db.transaction() as conn:
         won = await conn.execute(receipt.update().where(
-            receipt.c.id == row.id, receipt.c.status == SIGNING).values(
+            receipt.c.id == reserved.id, receipt.c.status == SIGNING).values(
             status=ISSUED, sha256=hashlib.sha256(pdf).hexdigest(), sm3=sm3_hex(pdf),
             sm2_signature=sm2_signature, pdf_path=key, pdf_bytes=len(pdf),
             signed_at=clock.utcnow()))
         if won.rowcount:  # only the winner writes the file: the stored sha256 matches it
+            if reserved.supersedes is not None:
+                await conn.execute(receipt.update().where(
+                    receipt.c.receipt_no == reserved.supersedes,
+                    receipt.c.superseded_by.is_(None)).values(superseded_by=data.receipt_no))
             await es.store.put(key, pdf)
         await inbox.record(conn, es.db, consumer=CONSUMER, message_id=env.message_id,
                            service_code=env.service_code)
     if won.rowcount:
-        process_metrics().receipt_lag.observe(
-            max(0.0, (clock.utcnow() - clock.as_utc(env.created_at)).total_seconds()))
-    log.info("receipt %s issued for %s %s", row.receipt_no, row.kind, row.reference)
+        observe_lag(env)
+    log.info("receipt %s issued for %s", data.receipt_no, data.kind)
 
 
-def _receipt_data(settings: Settings, request: ReceiptRequest, receipt_no: str) -> ReceiptData:
+def observe_lag(env: Envelope) -> None:
+    """Receipt lag (business commit → receipt committed) for /metrics."""
+    process_metrics().receipt_lag.observe(
+        max(0.0, (clock.utcnow() - clock.as_utc(env.created_at)).total_seconds()))
+
+
+def _receipt_data(settings: Settings, request: ReceiptRequest, receipt_no: str, *,
+                  serial: str) -> ReceiptData:
     code = new_verification_code()
     try:
         return ReceiptData(
             receipt_no=receipt_no, kind=request.kind, bank_name=settings.bank_name,
-            business_date=request.business_date, transaction_serial=request.transaction_serial,
+            business_date=request.business_date, transaction_serial=serial,
             payer_name=request.payer.name, payer_account=request.payer.account,
             payer_bank=request.payer.bank, payee_name=request.payee.name,
             payee_account=request.payee.account, payee_bank=request.payee.bank,
             amount=request.amount, summary=request.summary, verification_code=code,
-            verify_url=f"{settings.public_url.rstrip('/')}/m/verify?no={receipt_no}&code={code}",
+            verify_url=verify_url(settings.public_url, receipt_no, code),
             issued_at=dt.datetime.now(clock.BEIJING).replace(microsecond=0),
             product_name=request.product_name, annual_rate=request.annual_rate,
             term_months=request.term_months, maturity_date=request.maturity_date,
-            interest=request.interest, ledger_entry_hash=request.ledger_entry_hash)
+            interest=request.interest, ledger_entry_hash=request.ledger_entry_hash,
+            certificate_no=request.certificate_no)
     except ValidationFailed as exc:
         raise MessageRejected(exc.message_en, exc.message_zh) from exc
 
@@ -244,11 +309,12 @@ def data_from_fields(fields: dict[str, Any]) -> ReceiptData:
     names = ("receipt_no", "kind", "bank_name", "transaction_serial", "payer_name",
              "payer_account", "payer_bank", "payee_name", "payee_account", "payee_bank",
              "amount", "currency", "summary", "verification_code", "verify_url",
-             "product_name", "term_months", "interest", "ledger_entry_hash")
+             "product_name", "term_months", "interest", "ledger_entry_hash", "certificate_no")
     rate = fields.get("annual_rate")
     return ReceiptData(
         **{name: fields.get(name) for name in names},  # type: ignore[arg-type]
         business_date=day("business_date"),  # type: ignore[arg-type]
         maturity_date=day("maturity_date"),
         annual_rate=None if rate is None else Decimal(rate),
-        issued_at=dt.datetime.fromisoformat(fields["issued_at"]))
+        issued_at=dt.datetime.fromisoformat(fields["issued_at"]),
+        fields_version=int(fields.get("fields_version", 1)))

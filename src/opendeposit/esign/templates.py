@@ -14,7 +14,9 @@ from opendeposit.money import amount_in_words, format_grouped
 
 _CODE_RE = re.compile(r"^[0-9A-Z]{6}$")
 _MAX_VISIBLE_DIGITS = 8  # e.g. 6222 **** **** 1234 shows 8 digits; a full number never appears
-FIELDS_VERSION = 1
+# 1: the first receipts; 2: adds certificate_no (names are masked from 2 on)
+FIELDS_VERSION = 2
+BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")  # every time on a receipt
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ _TERM = FieldRow("存期", "Term", "term")
 _MATURITY = FieldRow("到期日", "Maturity date", "maturity_date")
 _INTEREST = FieldRow("利息", "Interest", "interest")
 _LEDGER = FieldRow("记账指纹", "Ledger entry", "ledger_entry_hash")
+_CERTIFICATE = FieldRow("存单编号", "Certificate no.", "certificate_no")
 
 TEMPLATES: MappingProxyType[str, ReceiptTemplate] = MappingProxyType(
     {
@@ -62,19 +65,19 @@ TEMPLATES: MappingProxyType[str, ReceiptTemplate] = MappingProxyType(
             "deposit_purchase",
             "定期存款开户回单（存款证实）",
             "Time deposit certificate",
-            (_PRODUCT, _RATE, _TERM, _MATURITY, _SUMMARY, _LEDGER),
+            (_PRODUCT, _CERTIFICATE, _RATE, _TERM, _MATURITY, _SUMMARY, _LEDGER),
         ),
         "early_withdrawal": ReceiptTemplate(
             "early_withdrawal",
             "定期存款提前支取回单",
             "Early withdrawal receipt",
-            (_PRODUCT, _RATE, _TERM, _INTEREST, _SUMMARY, _LEDGER),
+            (_PRODUCT, _CERTIFICATE, _RATE, _TERM, _INTEREST, _SUMMARY, _LEDGER),
         ),
         "maturity_payout": ReceiptTemplate(
             "maturity_payout",
             "定期存款到期支取回单",
             "Maturity payout receipt",
-            (_PRODUCT, _RATE, _TERM, _MATURITY, _INTEREST, _SUMMARY, _LEDGER),
+            (_PRODUCT, _CERTIFICATE, _RATE, _TERM, _MATURITY, _INTEREST, _SUMMARY, _LEDGER),
         ),
         "top_up": ReceiptTemplate(
             "top_up", "充值（转入）回单", "Top-up receipt", (_SUMMARY, _LEDGER)
@@ -113,6 +116,8 @@ class ReceiptData:
     maturity_date: dt.date | None = None
     interest: int | None = None
     ledger_entry_hash: str | None = None
+    certificate_no: str | None = None  # 存单编号, deposits only
+    fields_version: int = FIELDS_VERSION  # an older record re-signs with its own fields
 
     def __post_init__(self) -> None:
         _check(self.kind in TEMPLATES, f"unknown receipt kind {self.kind!r}")
@@ -131,6 +136,16 @@ class ReceiptData:
         return TEMPLATES[self.kind]
 
 
+def mask_name(name: str) -> str:
+    """张*三 (domain.md §11.11): first and last character kept; a masked name stays as it is."""
+    name = name.strip()
+    if "*" in name or len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def mask_account(number: str) -> str:
     """Mask an account or card number the way the UI does: first 4 and last 4 digits kept."""
     digits = re.sub(r"\s", "", number)
@@ -142,8 +157,8 @@ def mask_account(number: str) -> str:
 def receipt_fields(data: ReceiptData) -> dict[str, object]:
     """The JSON-ready fields embedded in (and signed with) the PDF; the bank's record builds
     the same dict for comparison, so keep it a pure function of ReceiptData."""
-    return {
-        "fields_version": FIELDS_VERSION,
+    fields: dict[str, object] = {
+        "fields_version": data.fields_version,
         "receipt_no": data.receipt_no,
         "kind": data.kind,
         "bank_name": data.bank_name,
@@ -168,6 +183,9 @@ def receipt_fields(data: ReceiptData) -> dict[str, object]:
         "issued_at": data.issued_at.isoformat(),
         "ledger_entry_hash": data.ledger_entry_hash,
     }
+    if data.fields_version >= 2:
+        fields["certificate_no"] = data.certificate_no
+    return fields
 
 
 def fields_json(data: ReceiptData) -> bytes:
@@ -193,7 +211,8 @@ def display_values(data: ReceiptData) -> dict[str, str]:
         "maturity_date": "—" if data.maturity_date is None else _zh_date(data.maturity_date),
         "interest": "—" if data.interest is None else "¥" + format_grouped(data.interest),
         "ledger_entry_hash": _short_hash(data.ledger_entry_hash),
-        "issued_at": data.issued_at.strftime("%Y-%m-%d %H:%M:%S %z"),
+        "certificate_no": data.certificate_no or "—",
+        "issued_at": f"{data.issued_at.astimezone(BEIJING):%Y-%m-%d %H:%M:%S}（北京时间）",
         "verification_code": data.verification_code,
     }
 

@@ -18,13 +18,15 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 from opendeposit.esign.der import der, der_uint, header_len
 from opendeposit.esign.pki import PkiPaths, load_asn1_cert
 
-__all__ = ["LocalTimeStamper", "TimeStamper", "http_timestamper", "load_local_timestamper"]
+__all__ = ["LocalTimeStamper", "TimeStamper", "http_timestamper", "load_local_timestamper",
+           "timestamp_token"]
 
 # The demo TSA's policy: the test policy pyHanko's DummyTimeStamper uses. A real TSA has its own.
 DEMO_TSA_POLICY = "1.3.6.1.4.1.4146.2.2"
 _OID_TST_INFO = cms.ContentType("tst_info").dump()
 _OID_SIGNED_DATA = cms.ContentType("signed_data").dump()
 _GRANTED = der(0x30, der(0x02, b"\x00"))
+_SHA256_ALGORITHM = bytes.fromhex("300d06096086480165030402010500")
 
 
 class LocalTimeStamper(TimeStamper):
@@ -58,18 +60,27 @@ class LocalTimeStamper(TimeStamper):
         imprint = req["message_imprint"]
         md_name = imprint["hash_algorithm"]["algorithm"].native
         now = dt.datetime.now(dt.UTC)
-        tst_info = self._tst_info(imprint.dump(), req["nonce"], now)
+        nonce = req["nonce"]
+        tst_info = self._tst_info(imprint.dump(), None if nonce.native is None else nonce.dump(),
+                                  now)
         token = self._token(tst_info, md_name, now)
         return tsp.TimeStampResp.load(der(0x30, _GRANTED + token))
+
+    def token(self, sha256_digest: bytes) -> bytes:
+        """The TimeStampToken DER for a SHA-256 imprint, without the request/response round
+        (no nonce: nothing travels, there is nothing to replay)."""
+        now = dt.datetime.now(dt.UTC)
+        imprint = der(0x30, _SHA256_ALGORITHM + der(0x04, sha256_digest))
+        return self._token(self._tst_info(imprint, None, now), "sha256", now)
 
     async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
         return self.request_tsa_response(req)
 
-    def _tst_info(self, imprint: bytes, nonce: core.Integer, now: dt.datetime) -> bytes:
+    def _tst_info(self, imprint: bytes, nonce: bytes | None, now: dt.datetime) -> bytes:
         body = b"\x02\x01\x01" + self._policy + imprint + der_uint(secrets.randbits(63))
         body += core.GeneralizedTime(now).dump()
-        if nonce.native is not None:
-            body += nonce.dump()
+        if nonce is not None:
+            body += nonce
         return der(0x30, body + self._tsa_name)
 
     def _token(self, tst_info: bytes, md_name: str, now: dt.datetime) -> bytes:
@@ -98,6 +109,13 @@ class LocalTimeStamper(TimeStamper):
             b"\x02\x01\x03" + der(0x31, digest_alg) + encap + self._cert + der(0x31, signer_info),
         )
         return der(0x30, _OID_SIGNED_DATA + der(0xA0, signed_data))
+
+
+async def timestamp_token(stamper: TimeStamper, sha256_digest: bytes) -> bytes:
+    """An RFC 3161 token over `sha256_digest`: straight from the local TSA, else over HTTP."""
+    if isinstance(stamper, LocalTimeStamper):
+        return stamper.token(sha256_digest)
+    return (await stamper.async_timestamp(sha256_digest, "sha256")).dump()  # type: ignore[no-any-return]
 
 
 @functools.lru_cache(maxsize=8)

@@ -20,9 +20,9 @@ from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from opendeposit.esign.pdf import FIELDS_FILE_NAME
 from opendeposit.esign.pki import TrustAnchors
 from opendeposit.esign.problems import Problem, problem
-from opendeposit.esign.render import FIELDS_FILE_NAME
 from opendeposit.esign.sm2 import sm2_verify
 
 __all__ = ["MAX_PDF_BYTES", "Problem", "TrustAnchors", "VerificationReport", "verify_receipt_pdf"]
@@ -42,6 +42,7 @@ class VerificationReport:
     signed_at: dt.datetime | None = None
     fields: dict | None = None
     problems: list[Problem] = field(default_factory=list)
+    superseded_by: str | None = None  # the bank re-issued it: still genuine, not the latest
 
     @property
     def codes(self) -> list[str]:

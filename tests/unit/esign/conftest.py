@@ -90,6 +90,11 @@ def unsigned_pdf(receipt: ReceiptData) -> bytes:
     return render_receipt(receipt)
 
 
-@pytest.fixture(scope="session")
-def signed_pdf(signer: ReceiptSigner, unsigned_pdf: bytes) -> bytes:
+@pytest.fixture(scope="session", params=["one-revision", "incremental"])
+def signed_pdf(request: pytest.FixtureRequest, signer: ReceiptSigner, receipt: ReceiptData,
+               unsigned_pdf: bytes) -> bytes:
+    """The receipt path (layout with the signature in place), and pyHanko's incremental
+    update of the unsigned file: every verification test runs against both."""
+    if request.param == "one-revision":
+        return signer.sign_receipt(receipt)
     return signer.sign(unsigned_pdf)

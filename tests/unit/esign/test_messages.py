@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from opendeposit.esb.registry import MessageRejected
-from opendeposit.esign.messages import parse_request
+from opendeposit.esign.messages import ReissueRequest, parse_request
 from opendeposit.esign.service import (
     CODE_ALPHABET,
     _receipt_data,
@@ -18,7 +18,7 @@ from opendeposit.esign.service import (
     new_verification_code,
     receipt_number,
 )
-from opendeposit.esign.templates import receipt_fields
+from opendeposit.esign.templates import mask_name, receipt_fields
 
 BANK = "开源商业银行"
 
@@ -58,8 +58,46 @@ def test_payments_body() -> None:
 def test_deposits_purchase_body_is_mapped_to_payer_and_payee() -> None:
     req = parse_request(deposits_body(), bank_name=BANK)
     assert (req.reference, req.amount, req.annual_rate) == ("H12", 1_000_000, Decimal("1.20"))
-    assert req.payer.account == "6230****0019" and req.payee.account == "定期存单 No.12"
+    assert req.payer.account == req.payee.account == "6230****0019"  # its time deposit part
+    assert req.payee.bank == f"{BANK}（定期存款）" and "No." not in req.payee.account
     assert req.maturity_date == dt.date(2026, 6, 2) and req.term_months == 12
+    assert req.transaction_serial is None and req.certificate_no is None  # not sent (yet)
+
+
+@pytest.mark.parametrize("make", [payments_body, deposits_body])
+def test_serial_and_certificate_number_when_the_producer_sends_them(make) -> None:  # type: ignore[no-untyped-def]
+    req = parse_request(make(transaction_serial="20261204WX000000000123",
+                             certificate_no="CD2026120400000123"), bank_name=BANK)
+    assert req.transaction_serial == "20261204WX000000000123"
+    assert req.certificate_no == "CD2026120400000123"
+
+
+@pytest.mark.parametrize("make", [payments_body, deposits_body])
+def test_serial_too_long_is_rejected(make) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(MessageRejected):
+        parse_request(make(transaction_serial="9" * 65), bank_name=BANK)
+
+
+def test_full_names_from_a_producer_are_masked() -> None:
+    req = parse_request(payments_body(), bank_name=BANK)  # "张三" on both sides
+    assert req.payer.name == req.payee.name == "张*"
+    long = parse_request(payments_body(payer={"name": "欧阳娜娜", "account": "6222 **** **** 3445",
+                                              "bank": "中国工商银行"}), bank_name=BANK)
+    assert long.payer.name == "欧**娜"
+    assert parse_request(deposits_body(customer_name_masked="李小龙"),
+                         bank_name=BANK).payer.name == "李*龙"
+
+
+@pytest.mark.parametrize(("name", "masked"), [
+    ("张三", "张*"), ("张小三", "张*三"), ("欧阳娜娜", "欧**娜"), ("李", "李"), ("张*三", "张*三"),
+    (" 王五 ", "王*"), ("阿卜杜·热合曼", "阿*****曼")])
+def test_mask_name(name: str, masked: str) -> None:
+    assert mask_name(name) == masked
+
+
+def test_reissue_body() -> None:
+    req = parse_request(ReissueRequest("top_up", "HD2025060200000009").body(), bank_name=BANK)
+    assert req == ReissueRequest("top_up", "HD2025060200000009")
 
 
 def test_deposits_payout_body_pays_the_customer_with_interest_in_fen() -> None:
@@ -105,6 +143,6 @@ def test_receipt_number_is_hd_date_and_sequence() -> None:
 def test_fields_rebuild_the_same_receipt(body: dict) -> None:
     settings = SimpleNamespace(bank_name=BANK, public_url="https://bank.example/")
     data = _receipt_data(settings, parse_request(body, bank_name=BANK),  # type: ignore[arg-type]
-                         "HD2025060200000001")
+                         "HD2025060200000001", serial="DEPOSIT20250602101530123ABCDEF0")
     assert data.verify_url.startswith("https://bank.example/m/verify?no=HD2025060200000001&")
     assert data_from_fields(receipt_fields(data)) == data

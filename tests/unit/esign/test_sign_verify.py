@@ -9,7 +9,6 @@ import os
 import pytest
 
 from opendeposit.esign.pki import load_signing_identity
-from opendeposit.esign.render import render_receipt
 from opendeposit.esign.sign import ReceiptSigner
 from opendeposit.esign.sm2 import sm2_cosign
 from opendeposit.esign.templates import receipt_fields
@@ -27,7 +26,7 @@ from .conftest import BANK, make_receipt
 @pytest.fixture(scope="module")
 def other_signed_pdf(signer: ReceiptSigner) -> bytes:
     """A second genuine receipt, for page swaps."""
-    return signer.sign(render_receipt(make_receipt(number=2, amount=5_000)))
+    return signer.sign_receipt(make_receipt(number=2, amount=5_000))
 
 
 def _codes(pdf, trust, **kwargs) -> list[str]:
@@ -187,3 +186,46 @@ def test_placeholder_grows_when_the_signature_does_not_fit(pki, identity, trust,
     assert verify_receipt_pdf(first, trust=trust).genuine
     assert verify_receipt_pdf(small.sign(unsigned_pdf), trust=trust).genuine
     assert len(small.sign(unsigned_pdf)) < len(first) + 8_192
+
+
+def test_pyhanko_status_of_a_receipt_signed_in_one_revision(signer, trust, receipt) -> None:
+    """The receipt path: intact, valid, trusted, the whole file, no later change, DocMDP P=1,
+    a trusted timestamp — what pyHanko itself says, not only our summary of it."""
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.fields import MDPPerm
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    pdf = signer.sign_receipt(receipt)
+    (sig,) = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    status = validate_pdf_signature(sig, ValidationContext(trust_roots=list(trust.roots)))
+    assert status.intact and status.valid and status.trusted and status.bottom_line
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert status.modification_level == ModificationLevel.NONE and status.docmdp_ok
+    assert sig.docmdp_level == MDPPerm.NO_CHANGES
+    tst = status.timestamp_validity
+    assert tst is not None and tst.intact and tst.valid and tst.trusted
+    assert pdf.count(b"%%EOF") == 1  # one revision: nothing to append an update to
+
+
+def test_receipt_path_grows_the_placeholder_when_needed(pki, identity, trust, receipt):
+    small = ReceiptSigner(identity, load_local_timestamper(pki), bytes_reserved=1_024)
+    first = small.sign_receipt(receipt)
+    assert verify_receipt_pdf(first, trust=trust).genuine
+    again = small.sign_receipt(receipt)
+    assert verify_receipt_pdf(again, trust=trust).genuine and len(again) <= len(first)
+
+
+async def test_receipt_path_in_three_steps_as_the_service_runs_it(signer, trust, receipt):
+    pending = signer.begin(receipt)  # CPU
+    token = await signer.stamp(pending)  # the TSA round trip (I/O with a remote TSA)
+    signed = signer.finish(pending, token)  # CPU
+    assert signed is not None and (await async_verify_receipt_pdf(signed, trust=trust)).genuine
+
+
+def test_signed_receipt_is_smaller_than_the_reportlab_one(signer, receipt) -> None:
+    assert len(signer.sign_receipt(receipt)) < 60_000
