@@ -85,7 +85,23 @@ def use_cached_models(p: Platform) -> None:
 
     ocr, faces = cached_engines()
     p.identity.ocr, p.identity.faces = ocr, faces
-    p.identity.liveness = ActionLiveness(faces)
+    p.identity.liveness = ActionLiveness(faces, policy=p.identity.spoof_policy)
+
+
+def signed_capture(challenge: dict[str, Any], pictures: list[bytes], *, gap_ms: int = 250,
+                   start_ms: int = 100, order: list[int] | None = None) -> str:
+    """The `capture` field a client sends: each picture signed for the challenge (capture.py),
+    taken `gap_ms` apart; `order` sends the signatures in another order (an attack)."""
+    from opendeposit.identity import capture
+
+    labels = ["selfie", *challenge["actions"]]
+    frames = [{"i": i, "label": labels[i], "t": start_ms + i * gap_ms,
+               "sig": capture.sign(challenge["capture_key"], challenge["nonce"], i, labels[i],
+                                   start_ms + i * gap_ms, data)}
+              for i, data in enumerate(pictures)]
+    if order:
+        frames = [frames[k] for k in order]
+    return json.dumps({"v": 1, "nonce": challenge["nonce"], "frames": frames})
 
 
 def sample_photos() -> dict[str, Path]:

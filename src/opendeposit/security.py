@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-PARTIES = ("card_network", "citizen_registry", "sms_gateway", "wechat")
+PARTIES = ("card_network", "citizen_registry", "sms_gateway", "wechat", "liveness_vendor")
 OLD_KEYS_DIR = "data-old"  # data keys replaced by `keys rotate`, kept until `keys retire`
 
 

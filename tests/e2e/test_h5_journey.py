@@ -179,7 +179,9 @@ def test_new_customer_journey_and_funnel(phone_page, demo_server, demo_data_dir,
         actions = [a for a in page.locator("li.action[data-action]").evaluate_all(
             "els => els.map(e => e.dataset.action)") if a != "selfie"]
         assert actions, "no liveness challenge shown"
+        nonce = page.locator("ol.action-list").get_attribute("data-nonce")
         kit = http(base, "POST", ident["face_kit"], {"actions": actions, "mirrored": False,
+                                                     "nonce": nonce,  # signed for it
                                                      "seed": random.randint(0, 999_999)})
         (tmp_path / "selfie.jpg").write_bytes(base64.b64decode(kit["selfie"]))
         page.locator("input[data-photo='selfie']").set_input_files(str(tmp_path / "selfie.jpg"))

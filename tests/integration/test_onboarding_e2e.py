@@ -52,8 +52,9 @@ async def journey(p: Platform, c: httpx.AsyncClient, key: str, *,
         headers=auth)
     assert r.status_code == 200, r.text
     challenge = r.json()["challenge"]
-    kit = (await c.post(f"/sandbox/identities/{key}/face-kit",
-                        json={"actions": challenge["actions"]})).json()
+    kit = (await c.post(f"/sandbox/identities/{key}/face-kit",  # signed for this challenge
+                        json={"actions": challenge["actions"],
+                              "nonce": challenge["nonce"]})).json()
     files = [("selfie", ("s.jpg", base64.b64decode(kit["selfie"]), "image/jpeg"))] + [
         ("frames", (f"{i}.jpg", base64.b64decode(f), "image/jpeg"))
         for i, f in enumerate(kit["frames"])]

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import base64
 import io
+import random
 from typing import Any
 
 import httpx
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from opendeposit.identity.evidence import put_blob
+from opendeposit.identity.models import onboarding_evidence
 from opendeposit.identity.sandbox.identities import BY_KEY
 from opendeposit.platform import Platform
 from tests.helpers import api_client
@@ -20,6 +23,7 @@ from tests.identity_support import (
     fast_forward,
     link_samples,
     person_fields,
+    signed_capture,
     use_cached_models,
 )
 
@@ -83,18 +87,128 @@ async def _at_face_step(p: Platform, c: httpx.AsyncClient, ident: dict[str, Any]
     return f"/api/v1/onboarding/{app_id}", auth
 
 
-async def _kit(c: httpx.AsyncClient, key: str, actions: list[str]) -> tuple[bytes, list[bytes]]:
-    kit = (await c.post(f"/sandbox/identities/{key}/face-kit", json={"actions": actions})).json()
+async def _kit(c: httpx.AsyncClient, key: str, ch: dict[str, Any] | list[str], *,
+               signed: bool = True) -> tuple[bytes, list[bytes]]:
+    """The sandbox's face kit for a challenge: signed for it (the sandbox's own pass) or not."""
+    actions = ch if isinstance(ch, list) else ch["actions"]
+    body: dict[str, Any] = {"actions": actions, "seed": random.randrange(1_000_000)}
+    if signed and isinstance(ch, dict):
+        body["nonce"] = ch["nonce"]
+    kit = (await c.post(f"/sandbox/identities/{key}/face-kit", json=body)).json()
     return base64.b64decode(kit["selfie"]), [base64.b64decode(f) for f in kit["frames"]]
 
 
 async def _face(c: httpx.AsyncClient, base: str, auth: dict[str, str], selfie: bytes,
                 frames: list[bytes], *, consent: str | None = "2025.1",
-                nonce: str | None = None) -> httpx.Response:
+                nonce: str | None = None, capture: str | None = None) -> httpx.Response:
     files = [("selfie", ("s.jpg", selfie, "image/jpeg"))] + [
         ("frames", (f"{i}.jpg", f, "image/jpeg")) for i, f in enumerate(frames)]
-    data = {k: v for k, v in {"face_consent_version": consent, "nonce": nonce}.items() if v}
+    data = {k: v for k, v in {"face_consent_version": consent, "nonce": nonce,
+                              "capture": capture}.items() if v}
     return await c.post(f"{base}/face", files=files, data=data, headers=auth)
+
+
+def _next(r: httpx.Response) -> dict[str, Any]:
+    """A refused attempt brings the next challenge."""
+    return dict(r.json()["error"]["details"]["challenge"])
+
+
+async def _attempts(p: Platform, base: str) -> int:
+    from opendeposit.identity.service import load_any
+
+    async with p.db.read() as conn:
+        app = await load_any(conn, p, int(base.rsplit("/", 1)[1]))
+    return app.attempts("face")
+
+
+async def test_capture_protocol_refusals_count_and_keep_evidence(
+        sqlite_platform: Platform) -> None:
+    p = sqlite_platform
+    async with api_client(p) as c:
+        idents = await _prepared(p, c)
+        base, auth = await _at_face_step(p, c, idents["gd-shenzhen"])
+        ch = (await c.get(f"{base}/face/challenge", headers=auth)).json()
+        assert ch["capture_key"] and ch["capture"]["labels"][0] == "selfie"
+        selfie, frames = await _kit(c, "gd-shenzhen", ch["actions"], signed=False)
+        assert code(await _face(c, base, auth, selfie, frames, consent=None)) == \
+            "FACE_CONSENT_REQUIRED"
+        assert await _attempts(p, base) == 0  # no pictures were judged
+        r = await _face(c, base, auth, selfie, frames, nonce="stale")
+        assert code(r) == "LIVENESS_CHALLENGE_MISSING"
+        ch = _next(r)
+        r = await _face(c, base, auth, selfie, frames)  # no signatures: injected pictures
+        assert code(r) == "CAPTURE_SIGNATURE_MISSING" and "app" in r.json()["error"]["message"]
+        ch = _next(r)
+        pictures = [selfie, *frames]
+        swapped = signed_capture(ch, pictures, order=[0, 2, 1, 3])
+        r = await _face(c, base, auth, selfie, frames, capture=swapped)
+        assert code(r) == "CAPTURE_OUT_OF_ORDER"
+        ch = _next(r)
+        late = signed_capture(ch, pictures, start_ms=600_000)
+        r = await _face(c, base, auth, selfie, frames, capture=late)
+        assert code(r) == "CAPTURE_OUTSIDE_WINDOW"
+        assert await _attempts(p, base) == 4
+        ch = _next(r)
+        selfie, frames = await _kit(c, "gd-shenzhen", ch)
+        ok = await _face(c, base, auth, selfie, frames, nonce=ch["nonce"])
+        assert ok.status_code == 200, ok.text
+        assert ok.json()["face_match"]["source"] == "registry"
+    async with p.db.read() as conn:
+        rows = (await conn.execute(select(onboarding_evidence.c.kind,
+                                          onboarding_evidence.c.outcome))).all()
+    refused = [r.outcome for r in rows if r.kind in ("refused", "attempt")]
+    assert {"LIVENESS_CHALLENGE_MISSING", "CAPTURE_SIGNATURE_MISSING",
+            "CAPTURE_OUT_OF_ORDER", "CAPTURE_OUTSIDE_WINDOW"} <= set(refused)
+    kept = [r for r in rows if r.kind == "selfie"]
+    assert len(kept) >= 5  # every attempt's selfie is kept, refused ones too
+
+
+async def test_warped_still_replay_and_screen_are_refused(sqlite_platform: Platform) -> None:
+    import cv2
+    import numpy as np
+
+    from opendeposit.identity.sandbox.liveshot import on_screen
+
+    p = sqlite_platform
+    async with api_client(p) as c:
+        idents = await _prepared(p, c)
+        base, auth = await _at_face_step(p, c, idents["gd-shenzhen"])
+        ch = (await c.get(f"{base}/face/challenge", headers=auth)).json()
+        # the sandbox's warps of one still, without the sandbox's signature: a client that
+        # injects them signs them like a camera would — the signal checks refuse them
+        selfie, frames = await _kit(c, "gd-shenzhen", ch, signed=False)
+        r = await _face(c, base, auth, selfie, frames,
+                        capture=signed_capture(ch, [selfie, *frames]))
+        assert code(r) in ("LIVENESS_STILL_PHOTO", "LIVENESS_ACTION_NOT_SEEN"), r.text
+        ch = _next(r)
+        # the same pictures again, re-encoded: a replay, whatever the signatures say
+        def again(data: bytes) -> bytes:
+            img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+            return bytes(cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 80])[1])
+
+        old = [again(selfie), *[again(f) for f in frames]]
+        r = await _face(c, base, auth, old[0], old[1:], capture=signed_capture(ch, old))
+        assert code(r) == "LIVENESS_REPLAY", r.text
+        ch = _next(r)
+        # a signed kit's selfie shown on a screen to the camera
+        kit_selfie, kit_frames = await _kit(c, "gd-shenzhen", ch, signed=False)
+        shown = on_screen(cv2.imdecode(np.frombuffer(kit_selfie, np.uint8), cv2.IMREAD_COLOR),
+                          pitch=1.3)
+        screen = bytes(cv2.imencode(".jpg", shown, [cv2.IMWRITE_JPEG_QUALITY, 92])[1])
+        r = await _face(c, base, auth, screen, kit_frames,
+                        capture=signed_capture(ch, [screen, *kit_frames]))
+        assert code(r) in ("LIVENESS_SCREEN", "LIVENESS_STILL_PHOTO"), r.text
+        ch = _next(r)
+        # the sandbox's own kit for this challenge passes once; used again it is a replay
+        selfie, frames = await _kit(c, "gd-shenzhen", ch)
+        ok = await _face(c, base, auth, selfie, frames, nonce=ch["nonce"])
+        assert ok.status_code == 200, ok.text
+    async with api_client(p) as c:
+        base2, auth2 = await _at_face_step(p, c, idents["gd-guangzhou"])
+        ch2 = (await c.get(f"{base2}/face/challenge", headers=auth2)).json()
+        r = await _face(c, base2, auth2, selfie, frames)  # kit signed for another challenge
+        assert code(r) in ("LIVENESS_REPLAY", "CAPTURE_SIGNATURE_MISSING"), r.text
+        assert ch2["nonce"] != ch["nonce"]
 
 
 async def test_face_step_refusals_then_success(sqlite_platform: Platform) -> None:
@@ -103,33 +217,57 @@ async def test_face_step_refusals_then_success(sqlite_platform: Platform) -> Non
         idents = await _prepared(p, c)
         base, auth = await _at_face_step(p, c, idents["gd-shenzhen"])
         ch = (await c.get(f"{base}/face/challenge", headers=auth)).json()
-        selfie, frames = await _kit(c, "gd-shenzhen", ch["actions"])
-        assert code(await _face(c, base, auth, selfie, frames, consent=None)) == \
-            "FACE_CONSENT_REQUIRED"
-        assert code(await _face(c, base, auth, selfie, frames, nonce="stale")) == \
-            "LIVENESS_CHALLENGE_MISSING"
-        assert code(await _face(c, base, auth, selfie, frames[:1])) == "LIVENESS_FRAMES_COUNT"
+        selfie, frames = await _kit(c, "gd-shenzhen", ch)
         blank = jpeg(Image.new("RGB", (480, 640), (230, 230, 230)))
-        r = await _face(c, base, auth, blank, frames)
+        r = await _face(c, base, auth, blank, frames, capture=signed_capture(
+            ch, [blank, *frames]))
         assert code(r) == "FACE_NOT_FOUND" and r.json()["error"]["details"]["image"] == "selfie"
-        ch = r.json()["error"]["details"]["challenge"]  # a failed attempt brings the next one
+        ch = _next(r)
         s_img = Image.open(io.BytesIO(selfie))
         pair = Image.new("RGB", (s_img.width * 2, s_img.height))
         pair.paste(s_img, (0, 0))
         pair.paste(s_img.transpose(Image.Transpose.FLIP_LEFT_RIGHT), (s_img.width, 0))
-        r = await _face(c, base, auth, jpeg(pair), frames)
+        selfie, frames = await _kit(c, "gd-shenzhen", ch)
+        two = jpeg(pair)
+        r = await _face(c, base, auth, two, frames, capture=signed_capture(ch, [two, *frames]))
         assert code(r) == "FACE_MULTIPLE"
-        ch = r.json()["error"]["details"]["challenge"]
-        r = await _face(c, base, auth, selfie, [selfie] * len(ch["actions"]))
-        assert code(r) == "LIVENESS_FRAMES_REUSED"
-        ch = r.json()["error"]["details"]["challenge"]
-        other_selfie, other_frames = await _kit(c, "gd-guangzhou", ch["actions"])
+        ch = _next(r)
+        other_selfie, other_frames = await _kit(c, "gd-guangzhou", ch)
         r = await _face(c, base, auth, other_selfie, other_frames)
         assert code(r) == "FACE_MISMATCH"
-        ch = r.json()["error"]["details"]["challenge"]
-        selfie, frames = await _kit(c, "gd-shenzhen", ch["actions"])
+        ch = _next(r)
+        selfie, frames = await _kit(c, "gd-shenzhen", ch)
         ok = await _face(c, base, auth, selfie, frames, nonce=ch["nonce"])
         assert ok.status_code == 200, ok.text
+        assert ok.json()["face_match"]["source"] == "registry"
+
+
+async def test_vendor_liveness_start_sdk_fetch(sqlite_platform: Platform) -> None:
+    from opendeposit.identity.adapters.faceid import SandboxFaceId
+
+    p = sqlite_platform
+    async with api_client(p) as c:
+        idents = await _prepared(p, c)
+        base, auth = await _at_face_step(p, c, idents["gd-shenzhen"])
+        p.identity.vendor = SandboxFaceId(p.db)
+        session = (await c.post(f"{base}/face/vendor-session", headers=auth)).json()
+        assert session["provider"] == "vendor" and session["client"]["capture_url"]
+        form = {"face_consent_version": "2025.1", "vendor_token": session["token"]}
+        r = await c.post(f"{base}/face", data=form, headers=auth)
+        assert code(r) == "LIVENESS_VENDOR_PENDING"  # the SDK has not reported yet
+        sdk = session["client"]["capture_url"]
+        assert (await c.post(sdk, data={"outcome": "spoof"})).status_code == 200
+        r = await c.post(f"{base}/face", data=form, headers=auth)
+        assert code(r) == "LIVENESS_VENDOR_FAILED"
+        session = (await c.post(f"{base}/face/vendor-session", headers=auth)).json()
+        photo = (await c.get(idents["gd-shenzhen"]["images"]["photo"])).content
+        done = await c.post(session["client"]["capture_url"], data={"outcome": "pass"},
+                            files={"selfie": ("best.jpg", photo, "image/jpeg")})
+        assert done.status_code == 200, done.text
+        ok = await c.post(f"{base}/face", data={**form, "vendor_token": session["token"]},
+                          headers=auth)
+        assert ok.status_code == 200, ok.text
+        assert ok.json()["liveness"]["provider"] == "vendor"
         assert ok.json()["face_match"]["source"] == "registry"
 
 
@@ -140,7 +278,7 @@ async def test_card_portrait_fallback_sends_to_review(sqlite_platform: Platform)
         ident = idents["gd-guangzhou"]
         base, auth = await _at_face_step(p, c, ident, registry_photo=False)
         ch = (await c.get(f"{base}/face/challenge", headers=auth)).json()
-        selfie, frames = await _kit(c, "gd-guangzhou", ch["actions"])
+        selfie, frames = await _kit(c, "gd-guangzhou", ch)
         ok = await _face(c, base, auth, selfie, frames)
         assert ok.status_code == 200, ok.text
         assert ok.json()["face_match"]["source"] == "card_portrait"

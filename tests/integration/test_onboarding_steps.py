@@ -406,3 +406,55 @@ async def test_review_rejection_opens_nothing(platform: Platform) -> None:
         assert r.json()["application_status"] == "rejected"
         assert (await c.get(base, headers=auth)).json()["status"] == "rejected"
         assert await no_account(c, auth)
+
+
+async def test_an_invalidated_card_is_refused_and_counted(platform: Platform) -> None:
+    async with api_client(platform) as c:
+        base, auth = await _at_identity_step(platform, c)
+        r = await c.post("/sandbox/citizens", json={
+            "name": SZ.person.name, "id_number": SZ.person.id_number, "card_invalidated": True})
+        assert r.status_code == 201 and r.json()["card_invalidated"] is True
+        r = await c.post(f"{base}/identity", json=identity_body(), headers=auth)
+        assert r.status_code == 422 and code(r) == "CITIZEN_CARD_INVALIDATED"
+        assert "失效" in r.json()["error"]["message_zh"]
+        app = (await c.get(base, headers=auth)).json()
+        assert app["status"] == "id_card"  # a failed try: the step stays, the count grows
+
+
+async def test_the_five_element_answer_keeps_no_holder_data(platform: Platform) -> None:
+    from sqlalchemy import select
+
+    from opendeposit.identity.evidence import evidence_list
+    from opendeposit.identity.models import onboarding_evidence
+
+    async with api_client(platform) as c:
+        base, auth = await _at_card_step(platform, c)
+        r = await c.post(f"{base}/card", json={"card_number": SZ.card_number,
+                                               "phone": "13512345678"}, headers=auth)
+        assert code(r) == "CARD_PHONE_MISMATCH"
+        assert r.json()["error"]["details"]["elements"] == {
+            "card": True, "name": True, "id_number": True, "phone": False, "class_one": True}
+    app_id = int(base.rsplit("/", 1)[1])
+    async with platform.db.read() as conn:
+        rows = await evidence_list(conn, platform.vault, app_id)
+        kinds = (await conn.execute(select(onboarding_evidence.c.model).where(
+            onboarding_evidence.c.kind == "five_element_check"))).scalars().all()
+    check = next(e for e in rows if e["kind"] == "five_element_check")
+    answer = check["detail"]["answer"]
+    assert set(answer) == {"card", "name", "id_number", "phone", "class_one", "bank",
+                           "reference"}
+    assert SZ.person.name not in str(check["detail"]) and SZ.phone not in str(check["detail"])
+    assert kinds and "five-element" in kinds[0]
+
+
+async def test_the_demo_can_use_your_own_face_as_the_registry_photo(platform: Platform) -> None:
+    photo = png(320, 400)
+    async with api_client(platform) as c:
+        r = await c.put("/sandbox/identities/gd-shenzhen/photo",
+                        files={"photo": ("me.png", photo, "image/png")})
+        assert r.status_code == 200 and r.json()["photo_source"] == "own"
+        assert (await c.put("/sandbox/identities/nobody/photo",
+                            files={"photo": ("me.png", photo, "image/png")})).status_code == 404
+    answer = await platform.identity.registry.check(name=SZ.person.name,
+                                                    id_number=SZ.person.id_number)
+    assert answer.photo == photo  # the registry (联网核查) now returns your own photo

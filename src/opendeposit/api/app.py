@@ -80,9 +80,9 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
     app.include_router(customer.router)
     for extra in (products.router, deposits.router, admin.router, receipts.router,
                   verify.router, admin_esb.router, analytics.router, onboarding.router,
-                  admin_onboarding.router, wechat.router, admin_auth.router,
-                  admin_staff.router, admin_customers.router, admin_rates.router,
-                  admin_audit.router, admin_receipts.router):
+                  admin_onboarding.router, admin_receipts.router, wechat.router,
+                  admin_auth.router, admin_staff.router, admin_customers.router,
+                  admin_rates.router, admin_audit.router):
         app.include_router(extra)
     if settings.is_sandbox:
         app.include_router(sandbox.router)

@@ -204,14 +204,33 @@ async def face_step(
     nonce: Annotated[str | None, Form(description="the challenge's nonce")] = None,
     mirrored: Annotated[bool, Form(description="true if the frames are mirrored like a "
                                    "front-camera preview")] = False,
+    capture: Annotated[str | None, Form(description="the capture protocol's signatures, JSON "
+                                        "{v, nonce, frames: [{i, label, t, sig}]} "
+                                        "(identity/docs.md)")] = None,
+    vendor_token: Annotated[str | None, Form(description="with liveness_provider=vendor: the "
+                                             "token of the finished vendor session (no "
+                                             "files)")] = None,
 ) -> dict[str, Any]:
-    """Liveness (the action challenge) and 1:1 comparison of the selfie with the registry
-    photo. A failed attempt returns the next challenge in `error.details.challenge`."""
+    """Liveness (the action challenge with the capture protocol and the signal checks) and 1:1
+    comparison of the selfie with the registry photo. A failed attempt returns the next
+    challenge in `error.details.challenge`. With a vendor, send `vendor_token` instead."""
+    if vendor_token:
+        return await face.verify_vendor(
+            p, customer_id=who.id, application_id=application_id, token=vendor_token,
+            consent_version=face_consent_version, ip=client_ip(request))
     return await face.verify_face(
         p, customer_id=who.id, application_id=application_id,
         selfie=await selfie.read() if selfie else None,
         frames=[await f.read() for f in frames or []], consent_version=face_consent_version,
-        nonce=nonce, mirrored=mirrored, ip=client_ip(request))
+        nonce=nonce, mirrored=mirrored, ip=client_ip(request), capture_doc=capture)
+
+
+@router.post("/{application_id}/face/vendor-session", responses=STEP_ERRORS)
+async def face_vendor_session(application_id: int, who: CustomerDep,
+                              p: PlatformDep) -> dict[str, Any]:
+    """With liveness_provider=vendor (challenge.provider): starts the vendor's session → the
+    token and what the client needs to run the vendor's SDK; then POST .../face with it."""
+    return await face.vendor_session(p, customer_id=who.id, application_id=application_id)
 
 
 @router.post("/{application_id}/residence-proof", responses=STEP_ERRORS,

@@ -68,6 +68,27 @@ IdCardTooBlurry = _make(ValidationFailed, "ID_CARD_TOO_BLURRY", "The photo is to
 IdCardInconsistent = _make(ValidationFailed, "ID_CARD_INCONSISTENT", "The birth date or sex "
                            "on the card does not match the ID number.", "证件上的出生日期或性别"
                            "与身份号码不一致。")
+# --- ID card document checks (doccheck.py): what the customer does about each
+IdCardCopy = _make(ValidationFailed, "ID_CARD_COPY", "This looks like a copy of the card: "
+                   "photograph the original card.", "检测到证件复印件，请拍摄身份证原件。")
+IdCardScreen = _make(ValidationFailed, "ID_CARD_SCREEN", "This looks like a picture of the card "
+                     "on a screen: photograph the card itself.", "检测到屏幕翻拍，请直接拍摄身份证"
+                     "原件。")
+IdCardGlare = _make(ValidationFailed, "ID_CARD_GLARE", "Glare covers part of the card: tilt it "
+                    "away from the light and take the photo again.", "证件有反光，请避开光源后"
+                    "重拍。")
+IdCardIncomplete = _make(ValidationFailed, "ID_CARD_INCOMPLETE", "Part of the card is outside "
+                         "the photo: put the whole card inside the frame.", "证件不完整，请将整张"
+                         "证件放入取景框内后重拍。")
+IdCardOccluded = _make(ValidationFailed, "ID_CARD_OCCLUDED", "Something covers the card: keep "
+                       "fingers and objects off it and take the photo again.", "证件被遮挡，"
+                       "请勿用手指或物品遮挡后重拍。")
+IdCardEdited = _make(ValidationFailed, "ID_CARD_EDITED", "The card photo looks edited: "
+                     "photograph the original card, without changes.", "证件照片疑似经过修改，"
+                     "请拍摄未经处理的证件原件。")
+IdCardTemporary = _make(ValidationFailed, "ID_CARD_TEMPORARY", "A temporary ID card cannot be "
+                        "used to open an account online: use your resident ID card or visit a "
+                        "branch.", "临时身份证不支持线上开户，请使用居民身份证或到网点办理。")
 # --- ID number and card validity
 IdNumberFormat = _make(ValidationFailed, "ID_NUMBER_FORMAT", "An ID number has 18 characters: "
                        "17 digits and a digit or X.", "身份证号码应为18位（最后一位可为X）。")
@@ -96,6 +117,10 @@ NameInvalid = _make(ValidationFailed, "NAME_INVALID", "Enter the name exactly as
 # --- citizen-ID online check (联网核查)
 CitizenNotFound = _make(BusinessRuleViolation, "CITIZEN_NOT_FOUND", "The national registry "
                         "has no such ID number.", "联网核查：库中无此号。")
+CitizenCardInvalidated = _make(BusinessRuleViolation, "CITIZEN_CARD_INVALIDATED", "This ID "
+                               "card was reported lost or replaced (失效身份证); use your current "
+                               "card.", "联网核查：该身份证已失效（挂失或换领），"
+                               "请使用本人当前有效的身份证。")
 CitizenNameMismatch = _make(BusinessRuleViolation, "CITIZEN_NAME_MISMATCH", "The name does "
                             "not match the national registry for this ID number.",
                             "联网核查：姓名与身份号码不一致。")
@@ -128,6 +153,36 @@ ActionNotSeen = _make(ValidationFailed, "LIVENESS_ACTION_NOT_SEEN", "A requested
                       "not seen; follow the prompts.", "未检测到指定动作，请按提示完成。")
 DifferentPerson = _make(ValidationFailed, "LIVENESS_DIFFERENT_PERSON", "The frames do not "
                         "show the same person as the selfie.", "动作画面与自拍不是同一人。")
+Replay = _make(ValidationFailed, "LIVENESS_REPLAY", "These pictures were already used in an "
+               "earlier attempt; take new ones with the camera.", "检测到重复使用的照片，"
+               "请用摄像头重新拍摄。")
+ScreenShown = _make(ValidationFailed, "LIVENESS_SCREEN", "A screen was shown to the camera; "
+                    "face the camera yourself, not a picture on a screen.", "检测到屏幕翻拍，"
+                    "请本人直接面对摄像头。")
+StillPhoto = _make(ValidationFailed, "LIVENESS_STILL_PHOTO", "The pictures look like a photo, "
+                   "not a live face: face the camera yourself and do each action as asked.",
+                   "检测到照片而非真人，请本人面对摄像头按提示完成动作。")
+CaptureMissing = _make(ValidationFailed, "CAPTURE_SIGNATURE_MISSING", "The pictures are not "
+                       "from this verification session; take them again in the app.",
+                       "照片不是本次核验中拍摄的，请在App内重新拍摄。")
+CaptureInvalid = _make(ValidationFailed, "CAPTURE_SIGNATURE_INVALID", "The pictures are not "
+                       "from this verification session; take them again in the app.",
+                       "照片不是本次核验中拍摄的，请在App内重新拍摄。")
+CaptureOrder = _make(ValidationFailed, "CAPTURE_OUT_OF_ORDER", "The pictures arrived out of "
+                     "order or too fast; take them again, one action at a time.",
+                     "照片顺序或拍摄间隔异常，请按提示逐个动作重新拍摄。")
+CaptureWindow = _make(ValidationFailed, "CAPTURE_OUTSIDE_WINDOW", "The pictures were not taken "
+                      "during this check; take them again now.", "照片不在本次核验时间内拍摄，"
+                      "请重新拍摄。")
+VendorPending = _make(Conflict, "LIVENESS_VENDOR_PENDING", "The verification service has no "
+                      "result yet; finish the check in its page first.", "人脸核验服务尚未返回"
+                      "结果，请先在核验页面完成操作。")
+VendorFailed = _make(ValidationFailed, "LIVENESS_VENDOR_FAILED", "The verification service "
+                     "could not confirm a live person; try again in good light.",
+                     "人脸核验服务未能确认真人，请在光线充足处重试。")
+LivenessUnavailable = _make(ExternalServiceError, "LIVENESS_SERVICE_UNAVAILABLE", "The face "
+                            "verification service did not answer; try again later.",
+                            "人脸核验服务暂不可用，请稍后再试。")
 # --- card binding (五要素)
 InvalidCardNumber = _make(ValidationFailed, "INVALID_CARD_NUMBER", "The card number is not "
                           "valid (16-19 digits with a correct check digit).",
@@ -145,6 +200,9 @@ CardPhoneMismatch = _make(BusinessRuleViolation, "CARD_PHONE_MISMATCH", "The mob
 CardPhoneNotLogin = _make(BusinessRuleViolation, "CARD_PHONE_NOT_LOGIN_PHONE", "Log in with "
                           "the card's reserved mobile number to open the account.",
                           "请使用该卡的银行预留手机号登录后开户。")
+ElementsUnavailable = _make(ExternalServiceError, "CARD_CHECK_UNAVAILABLE", "The card's bank "
+                            "did not answer the check; try again later.", "银行卡信息核验服务暂不"
+                            "可用，请稍后再试。")
 CardCodeInvalid = _make(ValidationFailed, "CARD_SMS_CODE_INVALID", "The SMS code is wrong or "
                         "has expired; request a new one.", "短信验证码错误或已过期，请重新获取。")
 # --- submission

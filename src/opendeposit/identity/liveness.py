@@ -6,17 +6,22 @@ What is measured (relative to the selfie taken at the same session):
   eye line, over the eye distance — an approximation: five landmarks have no lips or jaw;
 - blink: the share of dark pixels in the eye patches of the aligned 112×112 crop — another
   approximation: five landmarks have no eyelids.
-Each frame must also show the selfie's person (embedding cosine) and must not be the same
-picture as the selfie or an earlier frame (identical bytes, or a re-encoded copy).
-This is NOT a certified presentation-attack detector: a warped still photo can pass it (the
-sandbox does exactly that). The `LivenessChecker` port is where a vendor SDK goes.
+Each frame must also show the selfie's person (embedding cosine, on the selfie and two frames
+picked at random — the one who does the actions is the one in the selfie) and must not be the
+same picture as the selfie or an earlier frame (identical bytes, or a re-encoded copy).
+Then the signal checks of `antispoof` run across the pictures (still photo, screen) and every
+picture gets a perceptual hash for the replay registry; the step decides with the policy.
+This is NOT a certified presentation-attack detector (docs.md says what passes it). The
+`LivenessChecker` port is where a vendor SDK goes (adapters/faceid.py is shaped like one).
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from typing import Any
 
+from opendeposit.identity import antispoof
 from opendeposit.identity.ports import (
     Action,
     Face,
@@ -45,6 +50,8 @@ class Thresholds:
     same_person: float = 0.45
     motion: float = 1.0  # mean grey difference of 64×64 thumbnails: below, the same picture
     max_other_yaw: float = 0.25  # a mouth or blink frame must not be a big turn
+    identity_frames: int = 2  # frames whose embedding is compared with the selfie's
+    detect_side: int = 640  # frames are searched for faces on a copy this wide at most
 
 
 def pose_of(face: Face, aligned: Any) -> Pose:
@@ -103,45 +110,57 @@ def action_passed(action: Action, base: Pose, frame: Pose, t: Thresholds, *,
 class ActionLiveness:
     """The LivenessChecker port on a FaceEngine (see the module docstring for its limits)."""
 
-    model = ModelInfo("action-challenge yunet-landmarks", "1")
+    model = ModelInfo("action-challenge yunet-landmarks + signal checks", "2")
 
-    def __init__(self, engine: FaceEngine, thresholds: Thresholds | None = None) -> None:
+    def __init__(self, engine: FaceEngine, thresholds: Thresholds | None = None,
+                 policy: antispoof.SpoofPolicy | None = None) -> None:
         self._engine = engine
         self.t = thresholds or Thresholds()
+        self.policy = policy or antispoof.SpoofPolicy()
 
     def check(self, *, actions: list[Action], selfie: Any, selfie_face: Face,
               frames: list[Any], frame_digests: list[str], mirrored: bool) -> LivenessResult:
-
         if len(frames) != len(actions):
             return LivenessResult(False, "LIVENESS_FRAMES_COUNT")
         if len(set(frame_digests)) != len(frame_digests):
             return LivenessResult(False, "LIVENESS_FRAMES_REUSED")
         base_crop = self._engine.aligned(selfie, selfie_face)
         base = pose_of(selfie_face, base_crop)
-        base_vec = self._engine.embed(base_crop)
+        picked = set(random.SystemRandom().sample(range(len(frames)),
+                                                  min(self.t.identity_frames, len(frames))))
+        base_vec = self._engine.embed(base_crop) if picked else None
         checks: list[FrameCheck] = []
         seen = [thumbnail(selfie)]
+        crops, faces = [base_crop], []
         for i, (action, frame) in enumerate(zip(actions, frames, strict=True)):
-            check, thumb = self._frame(i, action, frame, base, base_vec, seen, mirrored)
+            check, thumb, face, crop = self._frame(i, action, frame, base, base_vec if i in
+                                                   picked else None, seen, mirrored)
             checks.append(check)
             if check.problem:
                 return LivenessResult(False, check.problem, checks, self.model)
             seen.append(thumb)
-        return LivenessResult(True, None, checks, self.model)
+            faces.append(face)
+            crops.append(crop)
+        signals = antispoof.attempt_checks(selfie, selfie_face, frames, faces, crops, actions,
+                                           self.policy)
+        return LivenessResult(True, None, checks, self.model, signals,
+                              [antispoof.picture_hash(p) for p in [selfie, *frames]])
 
     def _frame(self, i: int, action: Action, frame: Any, base: Pose, base_vec: Any,
-               seen: list[Any], mirrored: bool) -> tuple[FrameCheck, Any]:
+               seen: list[Any], mirrored: bool) -> tuple[FrameCheck, Any, Any, Any]:
         import numpy as np
 
         thumb = thumbnail(frame)
         if min(float(np.abs(thumb - t).mean()) for t in seen) < self.t.motion:
-            return FrameCheck(i, action.value, False, 0.0, 0.0, "LIVENESS_NO_MOTION"), thumb
-        faces = significant(self._engine.detect(frame))
+            return (FrameCheck(i, action.value, False, 0.0, 0.0, "LIVENESS_NO_MOTION"), thumb,
+                    None, None)
+        faces = significant(detect_small(self._engine, frame, self.t.detect_side))
         if len(faces) != 1:
             code = "FACE_NOT_FOUND" if not faces else "FACE_MULTIPLE"
-            return FrameCheck(i, action.value, False, 0.0, 0.0, code), None
+            return FrameCheck(i, action.value, False, 0.0, 0.0, code), None, None, None
         crop = self._engine.aligned(frame, faces[0])
-        same = float((self._engine.embed(crop) * base_vec).sum())
+        same = float((self._engine.embed(crop) * base_vec).sum()) if base_vec is not None \
+            else 1.0
         pose = pose_of(faces[0], crop)
         measure = action_measure(action, base, pose, mirrored=mirrored)
         problem = None
@@ -150,7 +169,22 @@ class ActionLiveness:
         elif not action_passed(action, base, pose, self.t, mirrored=mirrored):
             problem = "LIVENESS_ACTION_NOT_SEEN"
         return FrameCheck(i, action.value, problem is None, round(measure, 4), round(same, 4),
-                          problem), thumb
+                          problem), thumb, faces[0], crop
+
+
+def detect_small(engine: FaceEngine, image: Any, side: int) -> list[Face]:
+    """Faces found on a copy at most `side` wide, mapped back to the image (a selfie's face is
+    large: detection at this size is several times cheaper and as good)."""
+    import cv2
+
+    h, w = image.shape[:2]
+    k = min(1.0, side / max(h, w))
+    if k >= 1.0:
+        return engine.detect(image)
+    small = cv2.resize(image, (round(w * k), round(h * k)), interpolation=cv2.INTER_AREA)
+    return [Face(box=tuple(v / k for v in f.box), score=f.score,  # type: ignore[arg-type]
+                 landmarks=tuple((x / k, y / k) for x, y in f.landmarks))
+            for f in engine.detect(small)]
 
 
 def thumbnail(image: Any) -> Any:

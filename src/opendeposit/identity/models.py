@@ -106,3 +106,38 @@ identity_blacklist = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_identity_blacklist_lookup", "kind", "value_hash"),
 )
+
+liveness_frame_seen = Table(
+    "liveness_frame_seen",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("application_id", BigInteger, nullable=False),
+    Column("attempt", Integer, nullable=False),  # the face attempt's number in the application
+    Column("kind", String(16), nullable=False),  # selfie | frame
+    Column("sha256", String(64), nullable=False),  # of the uploaded bytes: an exact replay
+    Column("phash", BigInteger, nullable=False),  # 64-bit DCT hash of the aligned face
+    # the hash's four 16-bit bands: a near copy (≤ 3 bits apart) shares at least one of them
+    Column("b0", Integer, nullable=False),
+    Column("b1", Integer, nullable=False),
+    Column("b2", Integer, nullable=False),
+    Column("b3", Integer, nullable=False),
+    Column("thumb", LargeBinary, nullable=False),  # 16×16 grey aligned face: confirms a match
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_liveness_frame_seen_sha", "sha256"),
+    Index("ix_liveness_frame_seen_b0", "b0"),
+    Index("ix_liveness_frame_seen_b1", "b1"),
+    Index("ix_liveness_frame_seen_b2", "b2"),
+    Index("ix_liveness_frame_seen_b3", "b3"),
+)
+
+sandbox_faceid_session = Table(
+    "sandbox_faceid_session",
+    metadata,
+    Column("token", String(64), primary_key=True),  # the simulated vendor's biz token
+    Column("reference", String(64), nullable=False),  # what the platform started it for
+    Column("status", String(16), nullable=False),  # started | done
+    Column("outcome", String(32), nullable=True),  # pass | spoof | timeout ...
+    Column("best_frame", LargeBinary, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+)

@@ -61,6 +61,15 @@ REASONS = {r.code: r for r in (
            "身份号码经手工修改。", False),
     Reason("ID_VALIDITY_UNUSUAL", "The card's validity period is not a standard length.",
            "证件有效期限不符合常规年限。", False),
+    Reason("ID_CARD_COPY", "The card photo looks like a copy.", "证件疑似复印件。", False),
+    Reason("ID_CARD_SCREEN", "The card photo looks like a screen re-shoot.", "证件疑似屏幕翻拍。",
+           False),
+    Reason("ID_CARD_GLARE", "Glare over a field of the card.", "证件字段有反光。", False),
+    Reason("ID_CARD_INCOMPLETE", "The card is not wholly in the photo.", "证件不完整。", False),
+    Reason("ID_CARD_OCCLUDED", "Part of the card is covered.", "证件有遮挡。", False),
+    Reason("ID_CARD_EDITED", "A field of the card photo looks edited.",
+           "证件字段疑似被修改（PS）。", False),
+    Reason("ID_CARD_TEMPORARY", "A temporary ID card was used.", "使用临时身份证。", False),
 )}
 
 

@@ -1,5 +1,6 @@
-"""Step 4: the card to bind — five-element check with the card's bank, then an SMS code to the
-card's reserved mobile (domain.md §1.5, §5.3–5.4, §11.7)."""
+"""Step 4: the card to bind — five-element check with the card's bank (match / mismatch per
+element; the holder's data never comes back), then an SMS code to the card's reserved mobile
+(domain.md §1.5, §5.3–5.4, §11.7)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from opendeposit.accounts.domain import luhn_valid, mask_card, mask_phone, norma
 from opendeposit.accounts.models import customer
 from opendeposit.auth import service as auth
 from opendeposit.identity import errors
-from opendeposit.identity.domain import Status, Step, normalize_name
+from opendeposit.identity.domain import Status, Step
 from opendeposit.identity.evidence import record
+from opendeposit.identity.ports import CardElements, ElementResult, ElementsAnswer
 from opendeposit.identity.service import context, count_attempt, for_step, save
-from opendeposit.payments.ports import CardHolder
 from opendeposit.platform import Platform
 
 
@@ -27,21 +28,28 @@ def normalize_card(raw: str) -> str:
     return card
 
 
-def five_elements(holder: CardHolder | None, *, name: str, id_number: str,
-                  phone: str) -> tuple[str | None, dict[str, bool]]:
-    """(the first failing element's code, each element's result) — name, ID, card, phone, class."""
-    if holder is None:
-        return "CARD_NOT_FOUND", {"card": False}
-    result = {"card": True, "name": normalize_name(holder.name) == name,
-              "id_number": holder.id_number.upper() == id_number,
-              "phone": holder.reserved_phone == phone, "class_one": holder.is_class_one}
-    if not (result["name"] and result["id_number"]):
-        return "CARD_NOT_OWN_NAME", result
-    if not result["phone"]:
-        return "CARD_PHONE_MISMATCH", result
-    if not result["class_one"]:
-        return "CARD_NOT_CLASS_ONE", result
-    return None, result
+ORDER = (("card", "CARD_NOT_FOUND"), ("name", "CARD_NOT_OWN_NAME"),
+         ("id_number", "CARD_NOT_OWN_NAME"), ("phone", "CARD_PHONE_MISMATCH"),
+         ("class_one", "CARD_NOT_CLASS_ONE"))
+
+
+def five_elements(answer: ElementsAnswer) -> tuple[str | None, dict[str, bool]]:
+    """(the first failing element's code, each element's result) from a match/mismatch answer;
+    an element the issuer could not check counts as not matching."""
+    result = {k: getattr(answer, k) is ElementResult.MATCH for k, _ in ORDER}
+    problem = next((code for k, code in ORDER if not result[k]), None)
+    return problem, result
+
+
+async def check_five_elements(elements: CardElements, *, card_number: str, name: str,
+                              id_number: str, phone: str
+                              ) -> tuple[str | None, dict[str, bool], ElementsAnswer]:
+    """The five-element check (五要素) of a card for a person: reusable by any step that binds a
+    card (onboarding, a change of the bound card)."""
+    answer = await elements.verify(card_number=card_number, name=name, id_number=id_number,
+                                   phone=phone)
+    problem, result = five_elements(answer)
+    return problem, result, answer
 
 
 async def _login_phone_hash(p: Platform, customer_id: int) -> str:
@@ -57,29 +65,30 @@ async def bind_card(p: Platform, *, customer_id: int, application_id: int, card_
     ctx = context(app, f"customer:{customer_id}", ip)
     card = normalize_card(card_number)
     phone = normalize_phone(phone)
-    holder = await p.cards.card_holder(card)
-    problem, result = five_elements(holder, name=app.personal["name"],
-                                    id_number=app.personal["id_number"], phone=phone)
+    elements = p.identity.elements
+    assert elements is not None, "bootstrap wires the five-element check"
+    problem, result, answer = await check_five_elements(
+        elements, card_number=card, name=app.personal["name"],
+        id_number=app.personal["id_number"], phone=phone)
     if problem is None and p.vault.lookup_hash(phone) != await _login_phone_hash(p, customer_id):
         problem = "CARD_PHONE_NOT_LOGIN_PHONE"
-    detail = {"card": mask_card(card), "bank": holder.bank if holder else None,
-              "elements": result, "phone": mask_phone(phone)}
+    detail = {"card": mask_card(card), "bank": answer.bank or None, "elements": result,
+              "answer": answer.as_dict(), "phone": mask_phone(phone)}
+    model = f"{elements.model.name} {elements.model.version}"
     if problem:
         await count_attempt(p, app, Step.CARD, ctx, problem=problem, detail=detail,
-                            kind="five_element_check", model="card network card_holder")
+                            kind="five_element_check", model=model)
         raise errors.by_code(problem)(details={"elements": result})
-    assert holder is not None
     await auth.request_code(p, phone=phone, device_id=app.device_id, ip=ip, purpose="bind_card")
-    app.personal.update(card_number=card, card_bank=holder.bank, reserved_phone=phone)
+    app.personal.update(card_number=card, card_bank=answer.bank, reserved_phone=phone)
     async with p.db.transaction() as conn:
         await record(conn, p.vault, application_id=app.id, step="card",
-                     kind="five_element_check", ctx=ctx, detail=detail,
-                     model="card network card_holder")
+                     kind="five_element_check", ctx=ctx, detail=detail, model=model)
         await record(conn, p.vault, application_id=app.id, step="card", kind="sms_sent", ctx=ctx,
                      detail={"phone": mask_phone(phone), "purpose": "bind_card"})
         await save(conn, p, app, status=Status.CARD)
     return {"id": app.id, "status": app.status.value, "next_step": Step.CARD_CONFIRM.value,
-            "card": {"bank": holder.bank, "card_no_masked": mask_card(card)},
+            "card": {"bank": answer.bank, "card_no_masked": mask_card(card)},
             "sms_sent_to": mask_phone(phone), "expires_in": p.settings.sms_code_ttl_seconds}
 
 

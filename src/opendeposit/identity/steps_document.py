@@ -10,7 +10,7 @@ from typing import Any
 
 from opendeposit import clock
 from opendeposit.errors import OpenDepositError
-from opendeposit.identity import errors, idcard, images
+from opendeposit.identity import doccheck, errors, idcard, images
 from opendeposit.identity.domain import (
     IdNumber,
     Status,
@@ -37,6 +37,16 @@ class SideResult:
     lines: list[OcrLine]
     sharpness: float
     problem: str | None = None
+    findings: list[doccheck.Finding] | None = None
+
+
+def document_findings(kit: IdentityKit, photo: images.Photo, r: SideResult,
+                      side: str) -> list[doccheck.Finding]:
+    """The document checks of one side (a worker thread)."""
+    def face_in(patch: Any) -> bool:
+        return min(patch.shape[:2]) < 40 or bool(kit.faces.detect(patch))
+
+    return doccheck.check_side(photo.image, r.lines, side, find_face=face_in)
 
 
 def read_side(kit: IdentityKit, photo: images.Photo, expected: str) -> SideResult:
@@ -104,16 +114,47 @@ async def read_id_card(p: Platform, *, customer_id: int, application_id: int,
         today = await clock.current_business_date(conn)
     problem, side, details = _problem(front_r, back_r, fields, back_fields, today)
     warnings = [] if problem else cross_check(fields, today)[1]
+    review: list[str] = []
+    if not problem:
+        found = await asyncio.to_thread(_findings, kit, photos, front_r, back_r, back_fields)
+        blocking, review = _by_action(kit, found)
+        if blocking:
+            problem, side, details = blocking.code, blocking.side, {
+                "warning": blocking.as_dict()}
     blobs = await _keep(p, app, photos, front_r, back_r, fields, back_fields, ctx, problem)
     if problem:
         await count_attempt(p, app, Step.ID_CARD, ctx, problem=problem, detail=details)
-        raise PROBLEMS[problem](details={"side": side, **details})
+        raise (PROBLEMS.get(problem) or errors.by_code(problem))(details={"side": side,
+                                                                          **details})
     app.personal["ocr"] = {"front": fields.as_dict(), "back": back_fields.as_dict()}
     app.state["front_blob"] = blobs["front"]
+    warnings += [c for c in review if c not in warnings]
     app.state["ocr_warnings"] = warnings
+    app.state["document_doubts"] = review
     async with p.db.transaction() as conn:
         await save(conn, p, app, status=Status.ID_CARD)
     return recognised(app, warnings)
+
+
+def _findings(kit: IdentityKit, photos: dict[str, images.Photo], front_r: SideResult,
+              back_r: SideResult, b: idcard.BackFields) -> list[doccheck.Finding]:
+    front_r.findings = document_findings(kit, photos["front"], front_r, "front")
+    back_r.findings = document_findings(kit, photos["back"], back_r, "back")
+    out = front_r.findings + back_r.findings
+    v = b.validity
+    if v and doccheck.temporary_by_validity(v.valid_from, v.valid_to) and not any(
+            f.code == "ID_CARD_TEMPORARY" for f in out):
+        out.append(doccheck.Finding("ID_CARD_TEMPORARY", "back", 1.0, {"why": "validity"}))
+    return out
+
+
+def _by_action(kit: IdentityKit, found: list[doccheck.Finding]
+               ) -> tuple[doccheck.Finding | None, list[str]]:
+    """(the first finding that blocks, the codes that go to review) by configuration."""
+    actions = kit.documents or doccheck.DEFAULT_ACTIONS
+    blocking = next((f for f in found if actions.get(f.code) == "block"), None)
+    review = [f.code for f in found if actions.get(f.code) == "review"]
+    return blocking, list(dict.fromkeys(review))
 
 
 def _problem(front_r: SideResult, back_r: SideResult, f: idcard.FrontFields,
@@ -148,6 +189,7 @@ async def _keep(p: Platform, app: Application, photos: dict[str, images.Photo],
             await record(conn, p.vault, application_id=app.id, step="id_card",
                          kind=f"ocr_{side}", ctx=ctx, model=model, outcome=problem or "ok",
                          detail={"fields": parsed, "sharpness": round(r.sharpness, 1),
+                                 "document_checks": [f.as_dict() for f in r.findings or []],
                                  "lines": [{"text": ln.text, "score": round(ln.score, 4),
                                             "box": [list(pt) for pt in ln.box]}
                                            for ln in r.lines]})
@@ -213,17 +255,18 @@ async def confirm_identity(p: Platform, *, customer_id: int, application_id: int
     if not policy.min_age <= age_on(number.birth_date, today) <= policy.max_age:
         raise errors.AgeOutOfRange(details={"min_age": policy.min_age,
                                             "max_age": policy.max_age})
-    answer = await p.identity.registry.check(name=name, id_number=number.value)
+    answer = await p.identity.registry.check(name=name, id_number=number.value,
+                                             valid_from=valid_from, valid_to=valid_to)
     detail = {"result": answer.result.value, "reference": answer.reference,
               "photo_returned": answer.photo is not None}
     model = f"{p.identity.registry.model.name} {p.identity.registry.model.version}"
     if answer.result is not RegistryResult.MATCH:
-        problem = ("CITIZEN_NOT_FOUND" if answer.result is RegistryResult.NOT_FOUND
-                   else "CITIZEN_NAME_MISMATCH")
+        problem = {RegistryResult.NOT_FOUND: "CITIZEN_NOT_FOUND",
+                   RegistryResult.INVALIDATED: "CITIZEN_CARD_INVALIDATED"}.get(
+            answer.result, "CITIZEN_NAME_MISMATCH")
         await count_attempt(p, app, Step.IDENTITY, ctx, problem=problem, detail=detail,
                             kind="citizen_id_check", model=model)
-        raise (errors.CitizenNotFound if problem == "CITIZEN_NOT_FOUND"
-               else errors.CitizenNameMismatch)()
+        raise errors.by_code(problem)()
     front = app.personal.get("ocr", {}).get("front", {})
     app.personal.update(
         name=name, id_number=number.value, sex=number.sex, region_code=number.region_code,
@@ -231,7 +274,8 @@ async def confirm_identity(p: Platform, *, customer_id: int, application_id: int
         valid_from=valid_from.isoformat(), valid_to=valid_to.isoformat() if valid_to else None,
         ethnicity=front.get("ethnicity"),
         authority=app.personal.get("ocr", {}).get("back", {}).get("authority"))
-    app.state["doubts"] = doubts_about(app, name, number, validity)
+    app.state["doubts"] = doubts_about(app, name, number, validity) + [
+        c for c in app.state.get("document_doubts", [])]
     app.state["challenge"] = issue_challenge(p.identity.flow)
     async with p.db.transaction() as conn:
         if answer.photo:

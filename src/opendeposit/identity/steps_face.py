@@ -2,9 +2,12 @@
 
 The challenge is issued when the identity step passes (or on GET .../face/challenge); it is
 random, expires, and is used once: every face attempt, passed or failed, consumes it, and a
-failed attempt's error carries the next challenge in `details.challenge`. The selfie is
+failed attempt's error carries the next challenge in `details.challenge`. The pictures must be
+bound to the challenge (capture.py: signed per picture by the client, or the sandbox's own
+signed kit), new (the replay registry) and pass the signal checks (antispoof.py). The selfie is
 compared with the registry photo; if the registry returned none, with the portrait cropped
 from the card photo, which is weaker evidence and sends the application to staff review.
+Every refused attempt counts toward the step's limit and keeps its pictures as evidence.
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ import asyncio
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from opendeposit import clock
 from opendeposit.errors import OpenDepositError
-from opendeposit.identity import agreements, errors, images
+from opendeposit.identity import agreements, antispoof, capture, errors, images, replay
 from opendeposit.identity.domain import Status, Step, check_step
 from opendeposit.identity.evidence import blob_bytes, put_blob, record
 from opendeposit.identity.kit import FlowSettings, IdentityKit
@@ -39,12 +42,19 @@ def issue_challenge(flow: FlowSettings) -> dict[str, Any]:
             actions.append(pick)
     now = clock.utcnow()
     return {"nonce": secrets.token_urlsafe(12), "actions": actions,
-            "issued_at": now.isoformat(), "expires_at": (now + flow.challenge_ttl).isoformat()}
+            "capture_key": capture.new_key(), "issued_at": now.isoformat(),
+            "expires_at": (now + flow.challenge_ttl).isoformat(),
+            "provider": flow.liveness_provider}
 
 
 def public_challenge(ch: dict[str, Any]) -> dict[str, Any]:
+    """What the client needs: the actions, and the key and rules to sign its pictures with."""
+    rules = capture.CaptureRules()
     return {"nonce": ch["nonce"], "actions": ch["actions"], "expires_at": ch["expires_at"],
-            "frames_expected": len(ch["actions"])}
+            "frames_expected": len(ch["actions"]), "capture_key": ch.get("capture_key"),
+            "capture": {"version": 1, "labels": ["selfie", *ch["actions"]],
+                        "min_gap_ms": rules.min_gap_ms},
+            "provider": ch.get("provider", "local")}
 
 
 def _live(ch: dict[str, Any] | None) -> bool:
@@ -69,12 +79,24 @@ class FaceOutcome:
     liveness: LivenessResult | None = None
     score: float | None = None
     source: str = "none"  # registry | card_portrait | none
+    hashes: list[tuple[int, bytes]] = field(default_factory=list)
+    signals: list[antispoof.Check] = field(default_factory=list)
 
 
 def analyse(kit: IdentityKit, selfie: images.Photo, frames: list[images.Photo],
             actions: list[Action], mirrored: bool, registry_photo: bytes | None,
             card_front: bytes | None) -> FaceOutcome:
     """All the CPU work of the face step (runs in a worker thread)."""
+    out = _analyse(kit, selfie, frames, actions, mirrored, registry_photo, card_front)
+    out.hashes = [antispoof.picture_hash(p.image) for p in [selfie, *frames]]
+    if out.liveness is not None:
+        out.signals = list(out.liveness.signals)
+    return out
+
+
+def _analyse(kit: IdentityKit, selfie: images.Photo, frames: list[images.Photo],
+             actions: list[Action], mirrored: bool, registry_photo: bytes | None,
+             card_front: bytes | None) -> FaceOutcome:
     if selfie.sha256 in {f.sha256 for f in frames}:
         return FaceOutcome("LIVENESS_FRAMES_REUSED", {"image": "selfie"})
     faces = significant(kit.faces.detect(selfie.image))
@@ -114,7 +136,8 @@ def _reference_vector(kit: IdentityKit, data: bytes | None) -> Any:
 
 async def verify_face(p: Platform, *, customer_id: int, application_id: int,
                       selfie: bytes | None, frames: list[bytes], consent_version: str | None,
-                      nonce: str | None, mirrored: bool, ip: str) -> dict[str, Any]:
+                      nonce: str | None, mirrored: bool, ip: str,
+                      capture_doc: str | None = None) -> dict[str, Any]:
     app = await for_step(p, customer_id=customer_id, application_id=application_id,
                          step=Step.FACE)
     ctx = context(app, f"customer:{customer_id}", ip)
@@ -123,31 +146,37 @@ async def verify_face(p: Platform, *, customer_id: int, application_id: int,
         raise errors.FaceConsentRequired(details={"agreement": consent.id,
                                                   "version": consent.version})
     ch = app.state.get("challenge")
-    if not ch or (nonce and nonce != ch["nonce"]):
-        raise errors.ChallengeMissing()
-    if not _live(ch):
-        raise errors.ChallengeExpired()
+    if not ch or (nonce and nonce != ch["nonce"]) or not _live(ch):
+        missing = not ch or bool(nonce and nonce != ch["nonce"])
+        await _keep_raw(p, app, ctx, [selfie, *frames])
+        await _refuse(p, app, ctx, "LIVENESS_CHALLENGE_MISSING" if missing
+                      else "LIVENESS_CHALLENGE_EXPIRED", {"nonce_sent": bool(nonce)})
     limit = p.identity.flow.upload_max_bytes
     try:
         photo = images.decode(selfie, max_bytes=limit, field="selfie")
         shots = [images.decode(f, max_bytes=limit, field=f"frames[{i}]")
                  for i, f in enumerate(frames)]
     except OpenDepositError as exc:
-        await count_attempt(p, app, Step.FACE, ctx, problem=exc.code, detail=exc.details)
-        raise
+        await _keep_raw(p, app, ctx, [selfie, *frames])
+        await _refuse(p, app, ctx, exc.code, exc.details or {})
     if len(shots) != len(ch["actions"]):
-        raise errors.FramesCount(details={"expected": len(ch["actions"]), "got": len(shots)})
-    refs = await _references(p, app)
-    outcome = await asyncio.to_thread(analyse, p.identity, photo, shots,
-                                      [Action(a) for a in ch["actions"]], mirrored, *refs)
+        await _keep_raw(p, app, ctx, [selfie, *frames])
+        await _refuse(p, app, ctx, "LIVENESS_FRAMES_COUNT",
+                      {"expected": len(ch["actions"]), "got": len(shots)})
+    pictures = [photo, *shots]
+    kit_pass, bound = _binding(p, ch, pictures, capture_doc)
+    if bound[0]:  # not bound to this challenge: nothing else is worth looking at
+        outcome = FaceOutcome(bound[0], bound[1], hashes=await asyncio.to_thread(
+            lambda: [antispoof.picture_hash(ph.image) for ph in pictures]))
+    else:
+        refs = await _references(p, app)
+        outcome = await asyncio.to_thread(analyse, p.identity, photo, shots,
+                                          [Action(a) for a in ch["actions"]], mirrored, *refs)
+    await _spoof_decision(p, app, outcome, [ph.sha256 for ph in pictures], kit_pass)
     outcome = _judge(p, outcome)
-    await _keep(p, app, ctx, photo, shots, outcome, ch, consent.version)
+    await _keep(p, app, ctx, photo, shots, outcome, ch, consent.version, kit_pass)
     if outcome.problem:
-        app.state["challenge"] = issue_challenge(p.identity.flow)
-        await count_attempt(p, app, Step.FACE, ctx, problem=outcome.problem,
-                            detail=outcome.details)
-        raise errors.by_code(outcome.problem)(details={
-            **outcome.details, "challenge": public_challenge(app.state["challenge"])})
+        await _refuse(p, app, ctx, outcome.problem, outcome.details, kept=True)
     doubts = app.state.setdefault("doubts", [])
     doubts += [d for d in _face_doubts(p, outcome) if d not in doubts]
     app.state["face"] = {"score": outcome.score, "source": outcome.source}
@@ -157,6 +186,78 @@ async def verify_face(p: Platform, *, customer_id: int, application_id: int,
     return {"id": app.id, "status": app.status.value, "next_step": Step.CARD.value,
             "face_match": {"passed": True, "source": outcome.source},
             "liveness": {"passed": True}}
+
+
+async def _keep_raw(p: Platform, app: Application, ctx: Any, uploads: list[bytes | None]
+                    ) -> None:
+    """The pictures of an attempt refused before they were read, kept as they came."""
+    import hashlib
+
+    async with p.db.transaction() as conn:
+        for i, data in enumerate(uploads):
+            if not data:
+                continue
+            blob = await put_blob(conn, p.identity.cipher, data,
+                                  images.sniff(data) or "application/octet-stream")
+            await record(conn, p.vault, application_id=app.id, step="face",
+                         kind="selfie" if i == 0 else f"liveness_frame_{i - 1}", ctx=ctx,
+                         blob_id=blob, outcome="refused",
+                         detail={"sha256": hashlib.sha256(data).hexdigest()})
+
+
+async def _refuse(p: Platform, app: Application, ctx: Any, problem: str,
+                  details: dict[str, Any], *, kept: bool = False) -> NoReturn:
+    """Count the failed attempt (with its evidence), issue the next challenge, raise."""
+    app.state["challenge"] = issue_challenge(p.identity.flow)
+    await count_attempt(p, app, Step.FACE, ctx, problem=problem, detail=details,
+                        kind="attempt" if kept else "refused")
+    raise errors.by_code(problem)(details={
+        **details, "challenge": public_challenge(app.state["challenge"])})
+
+
+def _binding(p: Platform, ch: dict[str, Any], pictures: list[images.Photo],
+             capture_doc: str | None) -> tuple[bool, tuple[str | None, dict[str, Any]]]:
+    """(the sandbox's own signed kit?, (a capture-protocol problem, its details))."""
+    labels = ["selfie", *ch["actions"]]
+    key = p.identity.kit_key
+    if key and all(capture.kit_signed(ph.data, key=key, nonce=ch["nonce"], i=i, label=label)
+                   for i, (ph, label) in enumerate(zip(pictures, labels, strict=True))):
+        return True, (None, {})
+    if not p.identity.flow.capture_signature:
+        return False, (None, {})
+    signed = capture.parse(capture_doc, nonce=ch["nonce"])
+    if isinstance(signed, str):
+        return False, (signed, {})
+    elapsed = clock.utcnow() - datetime.fromisoformat(ch["issued_at"])
+    problem, at = capture.verify(key=ch["capture_key"], nonce=ch["nonce"], labels=labels,
+                                 digests=[ph.sha256 for ph in pictures], signed=signed,
+                                 elapsed_ms=int(elapsed.total_seconds() * 1000))
+    where = {} if at is None else ({"image": "selfie"} if at == 0 else
+                                   {"image": "frame", "index": at - 1})
+    return False, (problem, where)
+
+
+async def _spoof_decision(p: Platform, app: Application, o: FaceOutcome, digests: list[str],
+                          kit_pass: bool) -> None:
+    """Replays are refused for everyone; the signal checks decide except for the sandbox's own
+    signed kit (a warped still by design). Every picture joins the replay registry."""
+    policy = p.identity.spoof_policy
+    attempt = app.attempts(Step.FACE.value) + 1
+    async with p.db.transaction() as conn:
+        check = await replay.find(conn, digests=digests, hashes=o.hashes, policy=policy,
+                                  exact_only=set(range(len(digests))) if kit_pass else None)
+        await replay.remember(conn, application_id=app.id, attempt=attempt, digests=digests,
+                              hashes=o.hashes)
+    o.signals.append(check)
+    if o.problem and (o.problem.startswith("CAPTURE_") or check.passed):
+        return  # a replay outranks what the analysis found; a broken binding outranks both
+    problem, deciding = antispoof.judge([check] if kit_pass or o.problem else o.signals,
+                                        policy)
+    if problem and deciding is not None:
+        at = deciding.frame
+        o.problem = problem
+        o.details = {} if at is None else ({"image": "selfie"} if at == 0 else
+                                           {"image": "frame", "index": at - 1})
 
 
 def _judge(p: Platform, o: FaceOutcome) -> FaceOutcome:
@@ -184,7 +285,7 @@ async def _references(p: Platform, app: Application) -> tuple[bytes | None, byte
 
 async def _keep(p: Platform, app: Application, ctx: Any, selfie: images.Photo,
                 frames: list[images.Photo], o: FaceOutcome, ch: dict[str, Any],
-                consent_version: str) -> None:
+                consent_version: str, kit_pass: bool = False) -> None:
     kit = p.identity
     models = (f"{kit.faces.detector.name} {kit.faces.detector.version}; "
               f"{kit.faces.recognizer.name} {kit.faces.recognizer.version}")
@@ -200,11 +301,100 @@ async def _keep(p: Platform, app: Application, ctx: Any, selfie: images.Photo,
                          ctx=ctx, blob_id=blob, outcome=outcome, detail={"sha256": ph.sha256})
         await record(conn, p.vault, application_id=app.id, step="face", kind="liveness",
                      ctx=ctx, model=f"{kit.liveness.model.name} {kit.liveness.model.version}",
-                     outcome=outcome, detail={"challenge": ch, "result": o.liveness.as_dict()
-                                              if o.liveness else None, **o.details})
+                     outcome=outcome, detail={
+                         "challenge": {k: v for k, v in ch.items() if k != "capture_key"},
+                         "result": o.liveness.as_dict() if o.liveness else None,
+                         "signals": [c.as_dict() for c in o.signals], "sandbox_kit": kit_pass,
+                         "policy": vars(kit.spoof_policy), **o.details})
         await record(conn, p.vault, application_id=app.id, step="face", kind="face_match",
                      ctx=ctx, model=models, outcome=outcome, detail={
                          "score": o.score, "source": o.source,
                          "threshold_match": kit.flow.face_match,
                          "threshold_review": kit.flow.face_review})
 
+
+
+# --------------------------------------------------------------------------- vendor liveness
+
+
+async def vendor_session(p: Platform, *, customer_id: int, application_id: int
+                         ) -> dict[str, Any]:
+    """Starts a FaceID-style session: the client runs the vendor's SDK with the token."""
+    app = await load(p, customer_id=customer_id, application_id=application_id)
+    check_step(app.status, Step.FACE)
+    vendor = p.identity.vendor
+    if vendor is None:
+        raise errors.ChallengeMissing(details={"provider": "local"})
+    session = await vendor.start(reference=f"onboarding-{app.id}")
+    app.state["vendor_token"] = session.token
+    async with p.db.transaction() as conn:
+        await save(conn, p, app)
+    return {"provider": "vendor", "token": session.token, "client": session.client,
+            "expires_in": session.expires_in}
+
+
+async def verify_vendor(p: Platform, *, customer_id: int, application_id: int, token: str,
+                        consent_version: str | None, ip: str) -> dict[str, Any]:
+    """The face step with a vendor: fetch the result by token (never trust the client's word),
+    then compare the vendor's best frame with the registry photo here."""
+    app = await for_step(p, customer_id=customer_id, application_id=application_id,
+                         step=Step.FACE)
+    ctx = context(app, f"customer:{customer_id}", ip)
+    consent = agreements.BY_ID["face_data_consent"]
+    if consent_version != consent.version:
+        raise errors.FaceConsentRequired(details={"agreement": consent.id,
+                                                  "version": consent.version})
+    vendor = p.identity.vendor
+    if vendor is None or app.state.get("vendor_token") != token:
+        await _refuse(p, app, ctx, "LIVENESS_CHALLENGE_MISSING", {"vendor_token": True})
+    result = await vendor.result(token=token)
+    if not result.done:
+        raise errors.VendorPending()
+    app.state.pop("vendor_token", None)
+    model = f"{vendor.model.name} {vendor.model.version}"
+    detail = {"vendor_code": result.code, "passed": result.passed, **result.detail}
+    if not result.passed or not result.best_frame:
+        await count_attempt(p, app, Step.FACE, ctx, problem="LIVENESS_VENDOR_FAILED",
+                            detail=detail, kind="liveness", model=model)
+        raise errors.VendorFailed(details={"vendor_code": result.code})
+    photo = images.decode(result.best_frame, field="best_frame")
+    refs = await _references(p, app)
+    outcome = await asyncio.to_thread(_compare_only, p.identity, photo, *refs)
+    outcome = _judge(p, outcome)
+    async with p.db.transaction() as conn:
+        blob = await put_blob(conn, p.identity.cipher, photo.data, photo.content_type)
+        await record(conn, p.vault, application_id=app.id, step="face", kind="selfie",
+                     ctx=ctx, blob_id=blob, outcome=outcome.problem or "ok", model=model,
+                     detail={"sha256": photo.sha256, "source": "vendor best frame"})
+        await record(conn, p.vault, application_id=app.id, step="face", kind="liveness",
+                     ctx=ctx, model=model, outcome=outcome.problem or "ok", detail=detail)
+        await record(conn, p.vault, application_id=app.id, step="face", kind="consent",
+                     ctx=ctx, detail={"agreement": consent.id, "version": consent.version})
+        await record(conn, p.vault, application_id=app.id, step="face", kind="face_match",
+                     ctx=ctx, outcome=outcome.problem or "ok", detail={
+                         "score": outcome.score, "source": outcome.source})
+    if outcome.problem:
+        await _refuse(p, app, ctx, outcome.problem, outcome.details, kept=True)
+    doubts = app.state.setdefault("doubts", [])
+    doubts += [d for d in _face_doubts(p, outcome) if d not in doubts]
+    app.state["face"] = {"score": outcome.score, "source": outcome.source, "vendor": True}
+    app.state.pop("challenge", None)
+    async with p.db.transaction() as conn:
+        await save(conn, p, app, status=Status.FACE)
+    return {"id": app.id, "status": app.status.value, "next_step": Step.CARD.value,
+            "face_match": {"passed": True, "source": outcome.source},
+            "liveness": {"passed": True, "provider": "vendor"}}
+
+
+def _compare_only(kit: IdentityKit, photo: images.Photo, registry_photo: bytes | None,
+                  card_front: bytes | None) -> FaceOutcome:
+    faces = significant(kit.faces.detect(photo.image))
+    if len(faces) != 1:
+        return FaceOutcome("FACE_NOT_FOUND" if not faces else "FACE_MULTIPLE",
+                           {"image": "selfie"})
+    vec = kit.faces.embed(kit.faces.aligned(photo.image, faces[0]))
+    for source, data in (("registry", registry_photo), ("card_portrait", card_front)):
+        ref = _reference_vector(kit, data)
+        if ref is not None:
+            return FaceOutcome(None, {}, None, round(float((vec * ref).sum()), 4), source)
+    return FaceOutcome(None, {}, None, None, "none")

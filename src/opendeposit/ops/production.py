@@ -73,7 +73,7 @@ def secret_findings(keys: KeyRing) -> list[Finding]:
         try:
             value = keys.party_secret(party, create=False)
         except (FileNotFoundError, RuntimeError):
-            if party != "wechat":  # the mini-program is optional
+            if party not in ("wechat", "liveness_vendor"):  # optional: mini-program, vendor
                 out.append(Finding("missing", f"the {party} secret: OPENDEPOSIT_SECRET_"
                                    f"{party.upper()} or {keys.directory}/{party}.secret"))
             continue

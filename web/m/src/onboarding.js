@@ -314,12 +314,29 @@ export const RETAKE_CODES = [
   'ID_CARD_TOO_BLURRY',
   'ID_CARD_UNREADABLE',
   'ID_CARD_INCONSISTENT',
+  'ID_CARD_COPY',
+  'ID_CARD_SCREEN',
+  'ID_CARD_GLARE',
+  'ID_CARD_INCOMPLETE',
+  'ID_CARD_OCCLUDED',
+  'ID_CARD_EDITED',
+  'ID_CARD_TEMPORARY',
   'IMAGE_REQUIRED',
   'IMAGE_NOT_SUPPORTED',
   'IMAGE_TOO_LARGE',
   'IMAGE_TOO_SMALL',
   'IMAGE_DIMENSIONS_TOO_LARGE',
 ]
+
+/** Document warnings that went to staff review (the id-card answer's `warnings`). */
+export const DOCUMENT_WARNINGS = ['ID_CARD_COPY', 'ID_CARD_SCREEN', 'ID_CARD_GLARE', 'ID_CARD_INCOMPLETE', 'ID_CARD_OCCLUDED', 'ID_CARD_EDITED', 'ID_CARD_TEMPORARY']
+
+export function documentWarnings(warnings) {
+  return (Array.isArray(warnings) ? warnings : []).filter((c) => DOCUMENT_WARNINGS.includes(c))
+}
+
+/** Codes of a refused liveness attempt: take every picture again (with the camera). */
+export const RECAPTURE_CODES = ['LIVENESS_REPLAY', 'LIVENESS_SCREEN', 'LIVENESS_STILL_PHOTO', 'CAPTURE_SIGNATURE_MISSING', 'CAPTURE_SIGNATURE_INVALID', 'CAPTURE_OUT_OF_ORDER', 'CAPTURE_OUTSIDE_WINDOW']
 
 /** Which photo an upload error is about: 'front', 'back', 'selfie', 'frame:<i>' or ''. */
 export function photoOfError(err) {

@@ -1,6 +1,7 @@
 """Citizen-ID registry adapters: the sandbox registry (a table) and an NCIIC-shaped HTTP client.
 
-Both answer like 联网核查: match (with the registry photo), name mismatch, or no such number.
+Both answer like 联网核查: match (with the registry photo), name mismatch, no such number, or
+— the invalidated-card check — this card was reported lost or replaced (失效身份证).
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import binascii
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import httpx
-from sqlalchemy import Column, DateTime, LargeBinary, String, Table, Text, select
+from sqlalchemy import Boolean, Column, DateTime, LargeBinary, String, Table, Text, false, select
 
 from opendeposit.db import Database, metadata
 from opendeposit.identity import errors
@@ -27,6 +28,7 @@ sandbox_citizen = Table(
     Column("name", Text, nullable=False),
     Column("photo", LargeBinary, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("card_invalidated", Boolean, nullable=False, server_default=false()),  # 0090
 )
 
 
@@ -38,15 +40,27 @@ class SandboxRegistry:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def add(self, *, name: str, id_number: str, photo: bytes | None) -> None:
-        values = {"name": normalize_name(name), "photo": photo}
+    async def add(self, *, name: str, id_number: str, photo: bytes | None,
+                  card_invalidated: bool = False) -> None:
+        values = {"name": normalize_name(name), "photo": photo,
+                  "card_invalidated": card_invalidated}
         async with self._db.transaction() as conn:
             stmt = self._db.insert(sandbox_citizen).values(
                 id_number=id_number, created_at=datetime.now(UTC), **values)
             await conn.execute(stmt.on_conflict_do_update(
                 index_elements=[sandbox_citizen.c.id_number], set_=values))
 
-    async def check(self, *, name: str, id_number: str) -> RegistryAnswer:
+    async def set_photo(self, *, id_number: str, photo: bytes) -> bool:
+        """Replace a person's registry photo (the demo's own-camera face step)."""
+        from sqlalchemy import update
+
+        async with self._db.transaction() as conn:
+            done = await conn.execute(update(sandbox_citizen).where(
+                sandbox_citizen.c.id_number == id_number).values(photo=photo))
+        return bool(done.rowcount)
+
+    async def check(self, *, name: str, id_number: str, valid_from: date | None = None,
+                    valid_to: date | None = None) -> RegistryAnswer:
         async with self._db.read() as conn:
             row = (await conn.execute(select(sandbox_citizen).where(
                 sandbox_citizen.c.id_number == id_number))).first()
@@ -55,13 +69,16 @@ class SandboxRegistry:
             return RegistryAnswer(RegistryResult.NOT_FOUND, reference=ref)
         if normalize_name(row.name) != normalize_name(name):
             return RegistryAnswer(RegistryResult.NAME_MISMATCH, reference=ref)
+        if row.card_invalidated:
+            return RegistryAnswer(RegistryResult.INVALIDATED, reference=ref)
         return RegistryAnswer(RegistryResult.MATCH, photo=row.photo, reference=ref)
 
 
 class HttpRegistry:
     """A channel-shaped client: POST {url}/citizen/verify {name, id_number} with an HMAC header.
 
-    Expected answer: {"result": "match"|"name_mismatch"|"not_found", "photo": base64?,
+    Sends `valid_from`/`valid_to` (ISO dates) when known, for the invalidated-card check.
+    Expected answer: {"result": "match"|"name_mismatch"|"not_found"|"invalidated", "photo"?,
     "reference": str}. Anything else, or no answer in time, is CITIZEN_REGISTRY_UNAVAILABLE.
     """
 
@@ -73,8 +90,13 @@ class HttpRegistry:
         self._secret = secret
         self._client = client or httpx.AsyncClient(timeout=timeout)
 
-    async def check(self, *, name: str, id_number: str) -> RegistryAnswer:
+    async def check(self, *, name: str, id_number: str, valid_from: date | None = None,
+                    valid_to: date | None = None) -> RegistryAnswer:
         body = {"name": name, "id_number": id_number}
+        if valid_from:
+            body["valid_from"] = valid_from.isoformat()
+        if valid_to:
+            body["valid_to"] = valid_to.isoformat()
         raw = httpx.Request("POST", "/", json=body).content
         sig = hmac.new(self._secret, raw, hashlib.sha256).hexdigest()
         try:

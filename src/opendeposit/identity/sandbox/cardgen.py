@@ -203,3 +203,84 @@ def to_jpeg(img: Image.Image, quality: int = 90) -> bytes:
     img.convert("RGB").save(out, "JPEG", quality=quality)
     return out.getvalue()
 
+
+
+# --------------------------------------------------------------------------- document attacks
+
+
+def temporary_back(person: CardPerson, *, width: int = 1028, seed: int = 3) -> Image.Image:
+    """The emblem side of a temporary card (临时居民身份证, valid three months)."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    start = person.valid_from
+    img = back(replace(person, valid_to=start + timedelta(days=91)), width=width, seed=seed)
+    d = ImageDraw.Draw(img)
+    mm = _scale(width)
+    d.rectangle((29 * mm, 16 * mm, 84 * mm, 27 * mm), fill=(236, 240, 240))
+    _text(d, mm, (28, 17), "临时居民身份证", 6.0, INK, 0.8)
+    return img
+
+
+def grey_copy(card: Image.Image) -> Image.Image:
+    """A black-and-white photocopy of the card on paper (then photographed in colour)."""
+    import numpy as np
+
+    grey = np.asarray(card.convert("L"), dtype=np.float32)
+    grey = np.clip((grey - 40) * 1.25, 0, 255)  # a copier's contrast
+    return Image.fromarray(grey.astype("uint8")).convert("RGB")
+
+
+def with_glare(photo: Image.Image, *, seed: int = 0) -> Image.Image:
+    """A burnt-white reflection over the middle of the card (a lamp on the laminate)."""
+    import numpy as np
+
+    rnd = random.Random(seed)
+    arr = np.asarray(photo, dtype=np.float32)
+    h, w = arr.shape[:2]
+    ys, xs = np.mgrid[0:h, 0:w]
+    cx, cy = w * rnd.uniform(0.35, 0.55), h * rnd.uniform(0.4, 0.6)
+    spot = np.exp(-(((xs - cx) / (0.14 * w)) ** 2 + ((ys - cy) / (0.07 * h)) ** 2))
+    arr = arr + 400 * spot[..., None]
+    return Image.fromarray(np.clip(arr, 0, 255).astype("uint8"))
+
+
+def cropped(photo: Image.Image, *, share: float = 0.25) -> Image.Image:
+    """The card partly outside the photo (its right edge cut off)."""
+    return photo.crop((0, 0, round(photo.width * (1 - share)), photo.height))
+
+
+def with_thumb(photo: Image.Image, *, seed: int = 0) -> Image.Image:
+    """A thumb over the lower left of the card (over the address / number)."""
+    rnd = random.Random(seed)
+    img = photo.copy()
+    d = ImageDraw.Draw(img)
+    w, h = img.size
+    cx, cy = w * rnd.uniform(0.3, 0.4), h * rnd.uniform(0.55, 0.65)
+    tone = (rnd.randint(200, 225), rnd.randint(150, 170), rnd.randint(120, 140))
+    d.ellipse((cx - 0.09 * w, cy - 0.13 * h, cx + 0.09 * w, cy + 0.16 * h), fill=tone)
+    return img.filter(ImageFilter.GaussianBlur(1.0))
+
+
+def edited_name(photo: Image.Image, person: CardPerson, new_name: str, *,
+                width: int = 1028) -> Image.Image:
+    """The name field painted over and retyped (another size, crisp, no camera noise), as a
+    quick image edit does; `photo` must be the card as generated (not yet photographed)."""
+    img = photo.copy()
+    d = ImageDraw.Draw(img)
+    mm = _scale(width)
+    d.rectangle((16.5 * mm, 5.8 * mm, 52 * mm, 12.2 * mm), fill=(232, 238, 236))
+    _text(d, mm, (17, 6.0), new_name, 4.9, (0, 0, 0))
+    return img
+
+
+def on_screen_card(photo: Image.Image, *, pitch: float = 1.3, seed: int = 0) -> Image.Image:
+    """The card photo shown on a screen and photographed again (a re-shoot)."""
+    import cv2
+    import numpy as np
+
+    from opendeposit.identity.sandbox.liveshot import on_screen
+
+    bgr = cv2.cvtColor(np.asarray(photo.convert("RGB")), cv2.COLOR_RGB2BGR)
+    shot = on_screen(bgr, pitch=pitch, seed=seed)
+    return Image.fromarray(cv2.cvtColor(shot, cv2.COLOR_BGR2RGB))

@@ -107,13 +107,16 @@ async def ensure(p: Platform) -> list[dict[str, Any]]:
         files = await asyncio.to_thread(_build_files, p, ident, photo)
         has_photo = files["photo"].is_file()
         person = ident.person
+        own = p.settings.data_dir / "sandbox-identities" / ident.key / "own.jpg"
+        registry_photo = own if own.is_file() else files["photo"]
         await p.sandbox["citizens"].add(name=person.name, id_number=person.id_number,
-                                        photo=files["photo"].read_bytes() if has_photo else None)
+                                        photo=registry_photo.read_bytes() if has_photo
+                                        or own.is_file() else None)
         if await p.sandbox["cards"].card_holder(ident.card_number) is None:
             await p.sandbox["cards"].add_card(card_number=ident.card_number, name=person.name,
                                               id_number=person.id_number, phone=ident.phone,
                                               bank=ident.bank, balance=100_000_000)
-        out.append(describe(ident, has_photo))
+        out.append({**describe(ident, has_photo), "own_face": own.is_file()})
     return out
 
 
@@ -126,9 +129,40 @@ def describe(ident: SandboxIdentity, has_photo: bool) -> dict[str, Any]:
             "phone": ident.phone, "card_number": ident.card_number, "bank": ident.bank,
             "expected_outcome": ident.expect, "note_zh": ident.note_zh,
             "photo_available": has_photo,
+            "photo_source": SAMPLE_SOURCES.get(ident.photo, "sample"),
+            "photo_note_zh": "样本照片，取自公开测试数据（PyPI 软件包内的示例图片），并非该姓名的"
+                             "真实人物；姓名、号码均为虚构。",
+            "photo_note_en": "Sample photo from open test data (an example image shipped in a "
+                             "PyPI package), not the person named; the name and number are "
+                             "invented.",
             "images": {"front": f"{base}/front.jpg", "back": f"{base}/back.jpg",
                        "photo": f"{base}/photo.jpg" if has_photo else None},
             "face_kit": f"{base}/face-kit"}
+
+
+SAMPLE_SOURCES = {"obama": "face_recognition 1.3.0 test images (PyPI)",
+                  "biden": "face_recognition 1.3.0 test images (PyPI)",
+                  "astronaut": "scikit-image 0.26 data (PyPI)"}
+
+
+async def use_own_photo(p: Platform, key: str, photo: bytes | None) -> bool:
+    """The demo's own-camera face step: `photo` (a person's own selfie) becomes the registry
+    photo of sandbox identity `key`; None puts the sample photo back. False: unknown key."""
+    ident = BY_KEY.get(key)
+    if ident is None:
+        return False
+    own = p.settings.data_dir / "sandbox-identities" / key / "own.jpg"
+    if photo is None:
+        own.unlink(missing_ok=True)
+        sample = image_path(p, key, "photo")
+        data = sample.read_bytes() if sample else None
+    else:
+        own.parent.mkdir(parents=True, exist_ok=True)
+        own.write_bytes(photo)
+        data = photo
+    await p.sandbox["citizens"].add(name=ident.person.name, id_number=ident.person.id_number,
+                                    photo=data)
+    return True
 
 
 def image_path(p: Platform, key: str, name: str) -> Path | None:
@@ -138,20 +172,32 @@ def image_path(p: Platform, key: str, name: str) -> Path | None:
 
 
 def face_kit(p: Platform, key: str, actions: list[Action], *, mirrored: bool = False,
-             seed: int = 0) -> dict[str, Any] | None:
-    """A selfie and one frame per action, warped from the identity's photo (base64 JPEGs)."""
+             seed: int = 0, nonce: str | None = None) -> dict[str, Any] | None:
+    """A selfie and one frame per action, warped from the identity's photo (base64 JPEGs).
+
+    With `nonce`, every picture carries the sandbox's signature for that challenge inside the
+    JPEG (capture.with_kit_tag): the face step accepts such a kit as the sandbox's own, once.
+    Without it the kit is what it is — a warped still — and the signal checks refuse it.
+    """
     import cv2
+
+    from opendeposit.identity import capture
 
     path = image_path(p, key, "photo")
     if path is None:
         return None
     selfie, frames = facekit.face_kit(p.identity.faces, cv2.imread(str(path)), actions,
                                       seed=seed, mirrored=mirrored)
-
-    def b64(img: Any) -> str:
-        return base64.b64encode(cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 90])[1]
-                                .tobytes()).decode()
-
-    return {"selfie": b64(selfie), "frames": [b64(f) for f in frames],
+    labels = ["selfie", *(a.value for a in actions)]
+    pictures = []
+    for i, img in enumerate([selfie, *frames]):
+        data = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 90])[1].tobytes()
+        if nonce and p.identity.kit_key:
+            data = capture.with_kit_tag(data, key=p.identity.kit_key, nonce=nonce, i=i,
+                                        label=labels[i])
+        pictures.append(base64.b64encode(data).decode())
+    return {"selfie": pictures[0], "frames": pictures[1:],
             "actions": [a.value for a in actions], "mirrored": mirrored,
-            "note": "generated from one still photo by geometric warps: sandbox only"}
+            "signed_for": nonce if nonce and p.identity.kit_key else None,
+            "note": "generated from one still photo by geometric warps: sandbox only; signed "
+                    "for one challenge when a nonce is given"}
