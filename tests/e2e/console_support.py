@@ -48,8 +48,8 @@ def review_case(base: str) -> None:
             "id_valid_to": f["valid_to"] or "长期", "address": f["address"]})
         assert r.status_code == 200, r.text
         challenge = r.json()["challenge"]
-        kit = c.post(f"/sandbox/identities/{ident['key']}/face-kit",
-                     json={"actions": challenge["actions"]}).json()
+        kit = c.post(f"/sandbox/identities/{ident['key']}/face-kit",  # signed for this challenge
+                     json={"actions": challenge["actions"], "nonce": challenge["nonce"]}).json()
         files = [("selfie", ("s.jpg", base64.b64decode(kit["selfie"]), "image/jpeg"))] + [
             ("frames", (f"{i}.jpg", base64.b64decode(x), "image/jpeg"))
             for i, x in enumerate(kit["frames"])]
