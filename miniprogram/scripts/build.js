@@ -20,6 +20,7 @@ const SHARED = [
   ['src/money.js', 'money.js'],
   ['src/mask.js', 'mask.js'],
   ['src/errors.js', 'errors.js'],
+  ['src/globalScope.js', 'globalScope.js'],
   ['src/ids.js', 'ids.js'],
   ['src/i18nCore.js', 'i18nCore.js'],
   ['src/trackerQueue.js', 'trackerQueue.js'],
@@ -30,6 +31,7 @@ const SHARED = [
   ['m/src/limits.js', 'm/limits.js'],
   ['m/src/keypad.js', 'm/keypad.js'],
   ['m/src/onboarding.js', 'm/onboarding.js'],
+  ['m/src/capture.js', 'm/capture.js'],
 ]
 const ALIASES = { '@shared/i18n.js': path.join(SRC, 'lib/i18n.js') }
 

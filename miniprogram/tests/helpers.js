@@ -75,4 +75,31 @@ function body(req) {
   return typeof req.data === 'string' ? JSON.parse(req.data) : req.data
 }
 
-module.exports = { render, text, fakeServer, apiError, settle, body, SRC, simulate }
+/** The parts of a multipart request a page sent: [{name, filename?, contentType?, data: Buffer, value}]. */
+function multipart(req) {
+  const type = req.header['Content-Type'] || ''
+  const boundary = Buffer.from(`--${/boundary=(.+)$/.exec(type)[1]}`)
+  const raw = Buffer.from(req.data)
+  const parts = []
+  let at = raw.indexOf(boundary)
+  while (at >= 0) {
+    const start = at + boundary.length
+    if (raw.slice(start, start + 2).toString() === '--') break
+    const next = raw.indexOf(boundary, start)
+    const chunk = raw.slice(start + 2, next - 2) // after CRLF, before the CRLF of the next boundary
+    const split = chunk.indexOf('\r\n\r\n')
+    const head = chunk.slice(0, split).toString('utf8')
+    const data = chunk.slice(split + 4)
+    parts.push({
+      name: /name="([^"]+)"/.exec(head)[1],
+      filename: (/filename="([^"]+)"/.exec(head) || [])[1],
+      contentType: (/Content-Type: (.+)/.exec(head) || [])[1],
+      data,
+      value: data.toString('utf8'),
+    })
+    at = next
+  }
+  return parts
+}
+
+module.exports = { render, text, fakeServer, apiError, settle, body, multipart, SRC, simulate }

@@ -1,39 +1,13 @@
 // 开立账户 on the mini-program: ID card photos → fields → consent → camera liveness (one frame
 // per action, one upload) → card + SMS (no countdown before it is asked for) → agreements →
 // the PIN twice → opened.
-const { render, text, fakeServer, apiError, settle, body } = require('./helpers.js')
+const { render, text, settle, body } = require('./helpers.js')
 const session = require('../src/lib/session.js')
 const config = require('../src/config.js')
 
-const AGREEMENTS = { items: [
-  { id: 'face_data_consent', version: '2025.1', title_zh: '人脸信息处理单独同意书', text_zh: '为核验您的身份……', at_step: 'face' },
-  { id: 'account_terms', version: '2025.1', title_zh: '电子账户服务协议', text_zh: '……', at_step: 'submit' },
-  { id: 'privacy_policy', version: '2025.1', title_zh: '个人信息保护政策', text_zh: '……', at_step: 'submit' },
-] }
-const FIELDS = { name: '张伟', id_number: '440305198806151315', valid_from: '2016-08-01', valid_to: '2036-08-01', address: '广东省深圳市南山区科技园南路18号', long_term: false }
-const CHALLENGE = { nonce: 'n-1', actions: ['turn_left', 'blink'], expires_at: '2999-01-01T00:00:00Z', frames_expected: 2 }
+const { CHALLENGE, FIELDS, expectSigned, multipartNames, server } = require('./openFixtures.js')
 
-function multipartNames(req) {
-  return [...Buffer.from(req.data).toString('utf8').matchAll(/form-data; name="([^"]+)"/g)].map((m) => m[1])
-}
-
-function server(overrides = {}) {
-  return fakeServer({
-    'GET /api/v1/onboarding/current': () => apiError(404, 'ONBOARDING_NOT_FOUND', 'None.', '没有进行中的申请。'),
-    'GET /api/v1/account': () => apiError(404, 'ACCOUNT_NOT_FOUND', 'No account.', '您还没有电子账户。'),
-    'POST /api/v1/onboarding': () => [201, { id: 7, status: 'application', next_step: 'id_card' }],
-    'POST /api/v1/onboarding/7/id-card': () => ({ id: 7, status: 'id_card', next_step: 'identity', fields: FIELDS, warnings: [] }),
-    'POST /api/v1/onboarding/7/identity': () => ({ id: 7, status: 'identity', next_step: 'face', citizen_id_check: 'match', challenge: CHALLENGE }),
-    'GET /api/v1/onboarding/agreements': () => AGREEMENTS,
-    'GET /api/v1/onboarding/7/face/challenge': () => CHALLENGE,
-    'POST /api/v1/onboarding/7/face': () => ({ id: 7, status: 'face', next_step: 'card' }),
-    'POST /api/v1/onboarding/7/card': () => ({ id: 7, status: 'card', next_step: 'card_confirm', sms_sent_to: '139****9000' }),
-    'POST /api/v1/onboarding/7/card/confirm': () => ({ id: 7, status: 'card_confirmed', next_step: 'submit' }),
-    'POST /api/v1/onboarding/7/submit': () => ({ id: 7, status: 'opened', account_no: '6230123456781234' }),
-    'POST /api/v1/events': () => [202, {}],
-    ...overrides,
-  })
-}
+let takePhoto
 
 beforeEach(() => {
   wx.clearStorageSync()
@@ -42,7 +16,8 @@ beforeEach(() => {
   session.setPhone('13900139000')
   wx.chooseMedia.mockImplementation((o) => o.success({ tempFiles: [{ tempFilePath: `wxfile://tmp/${o.sourceType[0]}-${Math.random()}.jpg` }] }))
   let shot = 0
-  wx.createCameraContext.mockImplementation(() => ({ takePhoto: (o) => o.success({ tempImagePath: `wxfile://tmp/shot-${(shot += 1)}.jpg` }) }))
+  takePhoto = jest.fn((o) => o.success({ tempImagePath: `wxfile://tmp/shot-${(shot += 1)}.jpg` }))
+  wx.createCameraContext.mockImplementation(() => ({ takePhoto }))
 })
 
 afterEach(() => jest.useRealTimers())
@@ -98,11 +73,16 @@ test('the whole wizard, with the camera for the liveness frames', async () => {
   open.querySelector('#face-submit').dispatchEvent('click')
   await jest.runAllTimersAsync()
   const face = seen.find((r) => r.path.endsWith('/face'))
-  expect(multipartNames(face)).toEqual(['face_consent_version', 'nonce', 'mirrored', 'selfie', 'frames', 'frames'])
-  const faceBody = Buffer.from(face.data).toString('utf8')
-  expect(faceBody).toContain('2025.1')
-  expect(faceBody).toContain('n-1')
-  expect(faceBody).toContain('bytes of wxfile://tmp/shot-1.jpg') // the selfie, then the frames
+  expect(multipartNames(face)).toEqual(['face_consent_version', 'nonce', 'mirrored', 'capture', 'selfie', 'frames', 'frames'])
+  const { doc, parts } = expectSigned(face, CHALLENGE)
+  const field = (name) => parts.find((p) => p.name === name).value
+  expect([field('face_consent_version'), field('nonce'), field('mirrored')]).toEqual(['2025.1', 'n-1', 'false'])
+  expect(parts.filter((p) => p.data.length > 0 && p.filename).map((p) => p.value)).toEqual(
+    ['bytes of wxfile://tmp/shot-1.jpg', 'bytes of wxfile://tmp/shot-2.jpg', 'bytes of wxfile://tmp/shot-3.jpg']) // selfie, then the frames
+  // each picture's time is when it was taken after its prompt (3 s countdown each), not invented
+  expect(doc.frames[1].t - doc.frames[0].t).toBeGreaterThanOrEqual(3000)
+  // the front camera's pictures as the camera sees them, not mirrored like the preview
+  expect(takePhoto.mock.calls.map(([o]) => [o.selfieMirror, o.quality])).toEqual([[false, 'normal'], [false, 'normal'], [false, 'normal']])
 
   // 4. the card: no countdown before the customer asks for the code
   expect(open.data.page).toBe('card')
@@ -176,10 +156,13 @@ test('a refused ID-card photo says which one and nothing moves on', async () => 
 })
 
 test('a failed liveness shows the sentence and takes the next challenge', async () => {
-  const next = { nonce: 'n-2', actions: ['open_mouth', 'turn_right'], expires_at: '2999-01-01T00:00:00Z' }
+  const next = { ...CHALLENGE, nonce: 'n-2', actions: ['open_mouth', 'turn_right'], capture_key: Buffer.alloc(32, 7).toString('base64url') }
+  let tries = 0
   const seen = server({
     'GET /api/v1/onboarding/current': () => ({ id: 7, status: 'identity', next_step: 'face' }),
-    'POST /api/v1/onboarding/7/face': () => [422, { error: { code: 'LIVENESS_FAILED', message: 'Not live.', message_zh: '活体检测未通过，请按新的动作提示重试。', details: { challenge: next } } }],
+    'POST /api/v1/onboarding/7/face': () => ((tries += 1) === 1
+      ? [422, { error: { code: 'LIVENESS_FAILED', message: 'Not live.', message_zh: '活体检测未通过，请按新的动作提示重试。', details: { challenge: next } } }]
+      : { id: 7, status: 'face', next_step: 'card' }),
   })
   const open = render('pages/open/index')
   open.instance.consented = true
@@ -195,4 +178,12 @@ test('a failed liveness shows the sentence and takes the next challenge', async 
   expect(open.data.face.selfie).toBe('') // new photos for the new challenge
   expect(open.data.page).toBe('face')
   expect(seen.filter((r) => r.path.endsWith('/face')).length).toBe(1)
+  expectSigned(seen.find((r) => r.path.endsWith('/face')), CHALLENGE)
+  // the next attempt: new pictures, signed for the new challenge (its nonce, key and actions)
+  open.setData({ 'face.selfie': 's2.jpg', 'face.frames': ['c.jpg', 'd.jpg'] })
+  await open.instance.onFaceSubmit()
+  await settle()
+  const second = seen.filter((r) => r.path.endsWith('/face'))[1]
+  expect(expectSigned(second, next).doc.nonce).toBe('n-2')
+  expect(open.data.page).toBe('card')
 })

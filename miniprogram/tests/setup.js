@@ -29,7 +29,12 @@ global.wx = {
   getFileSystemManager: () => ({
     readFileSync: (p) => Uint8Array.from(Buffer.from(`bytes of ${p}`)).buffer,
     writeFileSync: jest.fn(),
+    statSync: () => ({ size: 300 * 1024 }),
   }),
+  getImageInfo: jest.fn((o) => o.success({ width: 720, height: 960, type: 'jpeg', orientation: 'up' })),
+  compressImage: jest.fn((o) => o.success({ tempFilePath: `${o.src}.small.jpg` })),
+  getAppBaseInfo: jest.fn(() => ({ SDKVersion: '3.8.0' })),
+  getLocation: jest.fn((o) => o.fail && o.fail({ errMsg: 'getLocation:fail auth deny' })),
   env: { USER_DATA_PATH: 'wxfile://usr' },
   setClipboardData: jest.fn(),
   pageScrollTo: jest.fn(),

@@ -3,8 +3,11 @@ the sandbox's own kit signature inside the JPEG."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
+from pathlib import Path
 
 from PIL import Image
 
@@ -39,11 +42,30 @@ def test_a_well_signed_capture_passes() -> None:
     assert verify(signed([100, 1500, 3200])) == (None, None)
 
 
+VECTORS = json.loads((Path(__file__).parents[1] / "vectors" / "capture.json").read_text())
+
+
 def test_known_vector_for_client_implementations() -> None:
     """The H5 app and the mini-program check their HMAC against this vector."""
     sig = capture.sign("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", "abc", 1, "blink", 1234,
                        b"hello")
     assert sig == "f1409c4d438b885b2797abadd731a7e9b97958e9946c4a21fa9a8d4d19abd26b"
+    assert VECTORS["signatures"][0]["sig"] == sig
+
+
+def test_shared_vectors_file_is_what_the_server_checks() -> None:
+    """tests/vectors/capture.json, which the clients' tests (vitest, jest) also read."""
+    for v in VECTORS["signatures"]:
+        data = base64.b64decode(v["bytes_b64"])
+        assert capture.sign(v["key"], v["nonce"], v["i"], v["label"], v["t"], data) == v["sig"]
+    case = VECTORS["capture_field"]
+    ch = case["challenge"]
+    pictures = [base64.b64decode(p["bytes_b64"]) for p in case["pictures"]]
+    signed = capture.parse(json.dumps(case["field"]), nonce=ch["nonce"])
+    assert not isinstance(signed, str), signed
+    assert capture.verify(key=ch["capture_key"], nonce=ch["nonce"], labels=ch["capture"]["labels"],
+                          digests=[hashlib.sha256(p).hexdigest() for p in pictures],
+                          signed=signed, elapsed_ms=10_000) == (None, None)
 
 
 def test_refusals() -> None:

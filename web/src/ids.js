@@ -1,8 +1,19 @@
-// Random identifiers: idempotency keys and the anonymous device id.
+// Random identifiers: idempotency keys and the anonymous device id. Works without `globalThis`
+// and without WebCrypto (the WeChat mini-program): then Math.random, which is enough for keys
+// that must be unique, not secret.
+import { globalScope } from './globalScope.js'
+
+function cryptoApi() {
+  try {
+    return globalScope().crypto || null
+  } catch {
+    return null
+  }
+}
 
 /** A v4 UUID; crypto.randomUUID needs a secure context, so fall back to getRandomValues. */
 export function uuid() {
-  const c = globalThis.crypto
+  const c = cryptoApi()
   if (c && typeof c.randomUUID === 'function') {
     try {
       return c.randomUUID()
@@ -21,7 +32,7 @@ export function uuid() {
 
 /** A uniformly random integer in [0, n) from the platform CSPRNG when there is one. */
 export function randomInt(n) {
-  const c = globalThis.crypto
+  const c = cryptoApi()
   if (c && typeof c.getRandomValues === 'function') {
     const limit = Math.floor(0x100000000 / n) * n
     const buf = new Uint32Array(1)
@@ -37,7 +48,7 @@ let memoryDeviceId = null
 
 function storage() {
   try {
-    return globalThis.localStorage || null
+    return globalScope().localStorage || null
   } catch {
     return null // disabled storage (private mode, sandboxed frame)
   }

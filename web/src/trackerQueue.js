@@ -1,7 +1,7 @@
 // 埋点, the part both clients share: a bounded queue of analytics events sent to
-// POST /api/v1/events in batches. Plain JS without imports; every I/O is passed in, so the H5
-// app (tracker.js: fetch, sendBeacon, the page's visibility) and the mini-program
-// (wx.request, App.onHide) use this same file.
+// POST /api/v1/events in batches. Plain JS; every I/O is passed in, so the H5 app (tracker.js:
+// fetch, sendBeacon, the page's visibility) and the mini-program (wx.request, App.onHide) use
+// this same file (the defaults look the browser's up through globalScope: no `globalThis` needed).
 //
 // - bounded queue (oldest dropped past `maxQueue`), at most `batchSize` events per POST;
 // - a flush runs `intervalMs` after the first queued event (so an event waits at most that long);
@@ -9,6 +9,8 @@
 //   there: the anonymous device id identifies the sender), else fetch keepalive;
 // - a failed batch goes back to the front of the queue and is retried on the next flush;
 // - nothing here ever throws into the page or blocks it.
+
+import { globalScope } from './globalScope.js'
 
 export const EVENTS_URL = '/api/v1/events'
 
@@ -27,6 +29,7 @@ function plain(props) {
  * into every event's props and win over the caller's (e.g. {channel: 'H5'}).
  */
 export function createTracker(options = {}) {
+  const root = globalScope()
   const {
     endpoint = EVENTS_URL,
     maxQueue = 500,
@@ -36,12 +39,12 @@ export function createTracker(options = {}) {
     getAuthToken = () => '',
     getDeviceId = () => '',
     now = () => new Date(),
-    fetchImpl = (...args) => globalThis.fetch(...args),
+    fetchImpl = (...args) => root.fetch(...args),
     sendBeacon = (url, data) =>
-      globalThis.navigator && typeof navigator.sendBeacon === 'function'
-        ? navigator.sendBeacon(url, data)
+      root.navigator && typeof root.navigator.sendBeacon === 'function'
+        ? root.navigator.sendBeacon(url, data)
         : false,
-    doc = globalThis.document,
+    doc = root.document,
   } = options
 
   const base = plain(baseProps)
@@ -168,14 +171,14 @@ export function createTracker(options = {}) {
     if (listening || !doc) return
     listening = true
     doc.addEventListener('visibilitychange', onVisibility)
-    if (globalThis.addEventListener) globalThis.addEventListener('pagehide', flushBeacon)
+    if (root.addEventListener) root.addEventListener('pagehide', flushBeacon)
   }
 
   function stop() {
     if (!listening || !doc) return
     listening = false
     doc.removeEventListener('visibilitychange', onVisibility)
-    if (globalThis.removeEventListener) globalThis.removeEventListener('pagehide', flushBeacon)
+    if (root.removeEventListener) root.removeEventListener('pagehide', flushBeacon)
     if (timer !== null) clearTimeout(timer)
     timer = null
   }

@@ -1,5 +1,11 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { captureField, hex, hmacSha256, sha256, signPicture, utf8 } from '../m/src/capture.js'
+import { captureField, fromBase64Url, hex, hmacSha256, sha256, signPicture, utf8 } from '../m/src/capture.js'
+
+// the vectors the server's tests check too (tests/unit/test_identity_capture.py)
+const VECTORS = JSON.parse(readFileSync(resolve(__dirname, '../../tests/vectors/capture.json'), 'utf8'))
+const bytesOf = (b64) => Uint8Array.from(Buffer.from(b64, 'base64'))
 
 describe('capture protocol (client side)', () => {
   it('SHA-256 matches the standard vectors', () => {
@@ -17,6 +23,24 @@ describe('capture protocol (client side)', () => {
     expect(signPicture('AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8', 'abc', 1, 'blink', 1234, utf8('hello'))).toBe(
       'f1409c4d438b885b2797abadd731a7e9b97958e9946c4a21fa9a8d4d19abd26b',
     )
+  })
+
+  it('signs every shared vector and builds the shared capture field byte for byte', () => {
+    for (const v of VECTORS.signatures) {
+      expect(signPicture(v.key, v.nonce, v.i, v.label, v.t, bytesOf(v.bytes_b64))).toBe(v.sig)
+    }
+    const { challenge, pictures, field } = VECTORS.capture_field
+    const built = captureField(challenge, pictures.map((p) => ({ bytes: bytesOf(p.bytes_b64), t: p.t })))
+    expect(JSON.parse(built)).toEqual(field)
+  })
+
+  it('decodes UTF-8 and base64url without TextEncoder or atob', () => {
+    expect(Array.from(utf8('a·中😀'))).toEqual(Array.from(new TextEncoder().encode('a·中😀')))
+    const raw = Uint8Array.from({ length: 32 }, (_, i) => (i * 37) & 255)
+    const b64url = Buffer.from(raw).toString('base64url')
+    expect(Array.from(fromBase64Url(b64url))).toEqual(Array.from(raw))
+    expect(Array.from(fromBase64Url(`${Buffer.from(raw).toString('base64')}`))).toEqual(Array.from(raw))
+    expect(() => fromBase64Url('ab$d')).toThrow()
   })
 
   it('builds the capture field with increasing times, selfie first', () => {

@@ -59,3 +59,16 @@ describe('trackerQueue', () => {
     tracker.stop()
   })
 })
+
+describe('globalScope and ids', () => {
+  it('finds the browser global and uses its CSPRNG for keys', async () => {
+    const { globalScope } = await import('../src/globalScope.js')
+    const { uuid, randomInt } = await import('../src/ids.js')
+    expect(globalScope()).toBe(globalThis)
+    const spy = vi.spyOn(globalThis.crypto, 'getRandomValues')
+    expect(randomInt(10)).toBeGreaterThanOrEqual(0)
+    expect(spy).toHaveBeenCalled()
+    spy.mockRestore()
+    expect(uuid()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+  })
+})

@@ -1,20 +1,7 @@
 // multipart/form-data bodies as an ArrayBuffer, for wx.request: wx.uploadFile sends one file
 // per request, and the onboarding API takes both sides of the ID card (or a selfie and one
 // frame per action) in one.
-
-function utf8(text) {
-  const out = []
-  for (const ch of String(text)) {
-    let c = ch.codePointAt(0)
-    if (c < 0x80) out.push(c)
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63))
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
-    else {
-      out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
-    }
-  }
-  return out
-}
+const { utf8 } = require('../shared/m/capture.js') // the one UTF-8 encoder of the shared code
 
 function randomBoundary() {
   let s = ''

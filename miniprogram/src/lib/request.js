@@ -104,7 +104,10 @@ async function request(method, path, opts = {}) {
   throw error
 }
 
-/** POST multipart/form-data: `files` [{name, filePath, filename?, contentType?}] + `fields`. */
+/**
+ * POST multipart/form-data: `files` [{name, filePath | data (ArrayBuffer already read),
+ * filename?, contentType?}] + `fields`.
+ */
 function upload(path, { files = [], fields = {} } = {}, opts = {}) {
   const fsm = wx.getFileSystemManager()
   const parts = Object.keys(fields)
@@ -115,7 +118,7 @@ function upload(path, { files = [], fields = {} } = {}, opts = {}) {
       name: f.name,
       filename: f.filename || `${f.name}.jpg`,
       contentType: f.contentType || 'image/jpeg',
-      data: fsm.readFileSync(f.filePath),
+      data: f.data !== undefined ? f.data : fsm.readFileSync(f.filePath),
     })
   }
   const { body, contentType } = encode(parts)

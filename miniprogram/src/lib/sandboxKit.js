@@ -1,6 +1,8 @@
 // Sandbox only: the demo's ready-made identities (GET /sandbox/identities) as temporary files,
 // so a person in DevTools (no ID card, maybe no camera) can walk the same steps: the generated
-// ID-card photos, and a face kit made for the challenge's actions.
+// ID-card photos, and a face kit made for the challenge — its actions, and its nonce, for which
+// the sandbox signs each JPEG (identity/docs.md "Sandbox"): the files are written and sent byte
+// for byte as they came, never re-encoded, so the face step takes them as the sandbox's own kit.
 const config = require('../config.js')
 const { api, buildUrl } = require('./request.js')
 
@@ -27,9 +29,10 @@ module.exports = {
     const [front, back] = await Promise.all([download(ident.images.front), download(ident.images.back)])
     return { front, back }
   },
-  /** {selfie, frames} temporary files made for `actions` (not mirrored). */
-  async faceKit(ident, actions, seed) {
-    const kit = await api.post(ident.face_kit, { actions, mirrored: false, seed }, { auth: false, timeout: 90000 })
+  /** {selfie, frames} temporary files made and signed for `challenge` (not mirrored). */
+  async faceKit(ident, challenge, seed) {
+    const body = { actions: challenge.actions, nonce: challenge.nonce, mirrored: false, seed }
+    const kit = await api.post(ident.face_kit, body, { auth: false, timeout: 90000 })
     return { selfie: writeJpeg('selfie', kit.selfie), frames: kit.frames.map((b64, i) => writeJpeg(`frame-${i}`, b64)) }
   },
   buildUrl,

@@ -1,6 +1,8 @@
 // The capture protocol, client side (identity/docs.md "Capture protocol"): every picture of a
-// liveness attempt is signed for its challenge. Plain JS with its own SHA-256 and HMAC, so that
-// it runs where WebCrypto does not (plain-http pages, the WeChat mini-program): copy this file.
+// liveness attempt is signed for its challenge. Plain JS with its own SHA-256, HMAC, UTF-8 and
+// base64url, so that it runs where WebCrypto, TextEncoder and atob do not (plain-http pages, the
+// WeChat mini-program's JS engine). One source: the H5 app imports it, and
+// miniprogram/scripts/build.js converts it to CommonJS for the mini-program (shared/m/capture.js).
 //
 //   sig_i = HMAC-SHA256(base64url-decode(challenge.capture_key),
 //                       `odcap1|${nonce}|${i}|${label}|${t}|${sha256hex(bytes_i)}`)  (hex)
@@ -71,8 +73,17 @@ export function hex(bytes) {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
+/** UTF-8 bytes of a string (no TextEncoder: the mini-program's engine may not have it). */
 export function utf8(text) {
-  return new TextEncoder().encode(text)
+  const out = []
+  for (const ch of String(text)) {
+    const c = ch.codePointAt(0)
+    if (c < 0x80) out.push(c)
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63))
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
+  }
+  return Uint8Array.from(out)
 }
 
 /** HMAC-SHA256(key, message), both Uint8Array → Uint8Array(32). */
@@ -92,11 +103,27 @@ export function hmacSha256(key, message) {
   return sha256(outer)
 }
 
-/** base64url (no padding) → Uint8Array. */
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/** base64url (padding optional; '+' and '/' also accepted) → Uint8Array, without atob. */
 export function fromBase64Url(text) {
-  const b64 = String(text).replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (String(text).length % 4)) % 4)
-  const bin = atob(b64)
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0))
+  const clean = String(text).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4))
+  let bits = 0
+  let acc = 0
+  let n = 0
+  for (const ch of clean) {
+    const v = B64.indexOf(ch)
+    if (v < 0) throw new Error('capture_key is not base64url')
+    acc = ((acc << 6) | v) & 0xffffff
+    bits += 6
+    if (bits >= 8) {
+      bits -= 8
+      out[n] = (acc >> bits) & 0xff
+      n += 1
+    }
+  }
+  return out.subarray(0, n)
 }
 
 /** The signature of one picture (hex). */

@@ -1,8 +1,9 @@
 // 开立账户: remote account opening (e-KYC) as one page with a wizard inside, on the same API and
 // step order as the H5 app (shared/m/onboarding.js): ID card front/back (camera or album) →
-// confirm the recognised fields → the separate face-data consent → the action liveness with
-// the `camera` component, one frame per action → bind the card + SMS → agreements → the PIN
-// twice → opened / review / rejected. The server keeps the application; leaving and coming
+// confirm the recognised fields (with the document warnings) → the separate face-data consent →
+// the action liveness with the `camera` component, one signed frame per action (face.js) → bind
+// the card + SMS → agreements (and, when asked for, the proof of residence: residence.js) → the
+// PIN twice → opened / review / rejected. The server keeps the application; leaving and coming
 // back resumes it (GET /onboarding/current).
 const page = require('../../lib/page.js')
 const nav = require('../../lib/nav.js')
@@ -11,25 +12,21 @@ const session = require('../../lib/session.js')
 const onboarding = require('../../lib/onboarding.js')
 const sandboxKit = require('../../lib/sandboxKit.js')
 const { api } = require('../../lib/request.js')
+const faceStep = require('./face.js')
+const residence = require('./residence.js')
 const { t } = require('../../lib/i18n.js')
 const { track } = require('../../lib/tracker.js')
 const { errorText } = require('../../shared/errors.js')
-const { randomInt } = require('../../shared/ids.js')
 const { maskAccountNo, maskPhone } = require('../../shared/mask.js')
 const o = require('../../shared/m/onboarding.js')
-const { identityErrors, pinError, prompt, actionLabel } = require('./texts.js')
+const { identityErrors, pinError, documentNotices } = require('./texts.js')
 
 const ROUTE = 'pages/open/index'
 const LOCAL_NEXT = { consent: 'face', agreements: 'pin' } // pages the server does not know
 const SMS_INTERVAL_S = 60
-const CAPTURE_DELAY_S = 3
 
 function emptyForm() {
   return { name: '', idNumber: '', validFrom: '', validTo: '', longTerm: false, address: '' }
-}
-
-function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 function choosePhoto(source, camera = 'back') {
@@ -43,13 +40,12 @@ function choosePhoto(source, camera = 'back') {
 }
 
 Component({
-  behaviors: [page],
+  behaviors: [page, faceStep, residence],
   data: {
     page: 'loading', error: '', sandbox: { available: false, items: [], picked: '' },
     idcard: { front: '', back: '', busy: false, bad: '', message: '' },
-    form: emptyForm(), formErrors: {}, identityBusy: false, identityMessage: '',
+    form: emptyForm(), formErrors: {}, identityBusy: false, identityMessage: '', documentNotices: [],
     consent: { agreed: false, title: '', text: '', version: '' },
-    face: { actions: [], selfie: '', frames: [], capturing: false, prompt: '', countdown: 0, busy: false, message: '' },
     card: { number: '', phone: '', code: '', sent: false, countdown: 0, sentTo: '', busy: false, message: '', cardError: '', phoneError: '', codeError: '' },
     terms: [], termsMessage: '',
     pinPhase: 1, pinError: '', pinBusy: false, pinReset: 0,
@@ -82,6 +78,7 @@ Component({
         termsVersions: 'open.agreements.versions',
         pinTitle: 'open.pin.title', pinHint: 'open.pin.hint', pinNote: 'open.pin.note',
         topUp: 'open.result.topUp', refresh: 'open.result.refresh', reasonsTitle: 'open.result.reasons', branch: 'open.result.branch',
+        ...this.residenceLabels(),
       }
     },
     titleKey() {
@@ -116,6 +113,7 @@ Component({
       this.setData({ page: 'loading', error: '' })
       try {
         this.app = await onboarding.current()
+        this.residenceFrom(this.app)
         const next = this.pageFor(this.app)
         if (next === 'result') this.showResult({ status: this.app.status, reasons: (this.app.reasons || []).map((code) => ({ code })) })
         else {
@@ -159,12 +157,18 @@ Component({
       return false
     },
     async onStart() {
+      if (this.starting) return
+      this.starting = true
       try {
-        this.app = await onboarding.start({ device_id: session.deviceId() })
-        track('account_open_started', { from: 'direct', location: false })
+        const location = await this.startLocation()
+        this.app = await onboarding.start(location ? { device_id: session.deviceId(), location } : { device_id: session.deviceId() })
+        this.residenceFrom(this.app)
+        track('account_open_started', { from: 'direct', location: Boolean(location) })
         this.go(this.pageFor(this.app))
       } catch (err) {
         if (!this.flowError(err)) this.showError(err)
+      } finally {
+        this.starting = false
       }
     },
 
@@ -208,7 +212,9 @@ Component({
       try {
         const data = await onboarding.uploadIdCard(this.app.id, { front, back })
         this.ocrFor = this.app.id
-        this.setData({ form: o.formFromOcr(data.fields || {}), formErrors: {}, identityMessage: (data.warnings || []).length ? t('open.identity.numberDoubt') : '' })
+        const warnings = data.warnings || []
+        const numberDoubt = warnings.some((c) => String(c).startsWith('ID_NUMBER'))
+        this.setData({ form: o.formFromOcr(data.fields || {}), formErrors: {}, identityMessage: numberDoubt ? t('open.identity.numberDoubt') : '', documentNotices: documentNotices(warnings) })
         this.completed('idcard', data)
       } catch (err) {
         if (!this.flowError(err)) this.setData({ 'idcard.bad': o.photoOfError(err), 'idcard.message': errorText(err) })
@@ -232,7 +238,7 @@ Component({
       this.setData({ identityBusy: true, identityMessage: '' })
       try {
         const data = await onboarding.confirmIdentity(this.app.id, o.identityBody(this.data.form))
-        this.challenge = data.challenge || null
+        this.setChallenge(data.challenge || null)
         this.completed('identity', data)
       } catch (err) {
         if (!this.flowError(err)) this.setData({ identityMessage: errorText(err) })
@@ -255,9 +261,10 @@ Component({
         }
       }
       const consent = this.terms.find((a) => a.id === 'face_data_consent') || {}
+      const ticked = new Set(this.data.terms.filter((a) => a.accepted).map((a) => `${a.id}@${a.version}`)) // kept when sent back here
       this.setData({
         consent: { agreed: false, title: consent.title_zh || '', text: consent.text_zh || '', version: consent.version || '' },
-        terms: o.agreementsAt(this.terms, 'submit').map((a) => ({ id: a.id, version: a.version, title: a.title_zh, text: a.text_zh, accepted: false })),
+        terms: o.agreementsAt(this.terms, 'submit').map((a) => ({ id: a.id, version: a.version, title: a.title_zh, text: a.text_zh, accepted: ticked.has(`${a.id}@${a.version}`) })),
       })
     },
     onConsentAgree(e) {
@@ -277,86 +284,15 @@ Component({
       if (a) wx.showModal({ title: a.title, content: a.text, showCancel: false, confirmText: t('common.ok') })
     },
     onTermsNext() {
-      if (!this.data.terms.length || !this.data.terms.every((a) => a.accepted)) {
-        this.setData({ termsMessage: t('open.agreements.tickAll') })
+      const missing = this.proofMissing()
+      if (missing || !this.data.terms.length || !this.data.terms.every((a) => a.accepted)) {
+        this.setData({ termsMessage: missing || t('open.agreements.tickAll') })
         return
       }
       this.completed('agreements', null)
     },
 
-    // ---------------------------------------------------------------- 3. liveness with the camera
-    async loadChallenge(message = '') {
-      const expired = (ch) => !ch || (ch.expires_at && new Date(ch.expires_at).getTime() - Date.now() < 15000)
-      try {
-        if (expired(this.challenge)) this.challenge = await onboarding.challenge(this.app.id)
-        const actions = this.challenge.actions || []
-        this.setData({ face: { ...this.data.face, actions: actions.map((a) => ({ key: a, label: actionLabel(a), done: false })), selfie: '', frames: [], message } })
-      } catch (err) {
-        if (!this.flowError(err)) this.setData({ 'face.message': errorText(err) })
-      }
-    },
-    /** Guided capture: a frontal selfie, then one frame per action, each after its prompt. */
-    async onCapture() {
-      if (this.data.face.capturing || !this.challenge) return
-      this.setData({ 'face.capturing': true, 'face.message': '' })
-      await sleep(600) // the camera component starts
-      const ctx = wx.createCameraContext()
-      const shots = []
-      try {
-        for (const step of ['selfie', ...this.challenge.actions]) {
-          for (let s = CAPTURE_DELAY_S; s > 0; s -= 1) {
-            if (this.cancelled || !this.data.face.capturing) return
-            this.setData({ 'face.prompt': prompt(step), 'face.countdown': s })
-            await sleep(1000)
-          }
-          shots.push(await new Promise((resolve, reject) => {
-            ctx.takePhoto({ quality: 'high', success: (res) => resolve(res.tempImagePath), fail: reject })
-          }))
-        }
-        this.setData({
-          'face.selfie': shots[0], 'face.frames': shots.slice(1), 'face.capturing': false, 'face.prompt': '',
-          'face.actions': this.data.face.actions.map((a) => ({ ...a, done: true })),
-        })
-      } catch (err) {
-        this.setData({ 'face.capturing': false, 'face.message': t('mp.open.cameraDenied') })
-      }
-    },
-    onCancelCapture() {
-      this.setData({ 'face.capturing': false, 'face.prompt': '' })
-    },
-    onCameraError() {
-      this.setData({ 'face.capturing': false, 'face.message': t('mp.open.cameraDenied') })
-    },
-    async onSandboxFace() {
-      if (!this.picked || !this.challenge) return
-      try {
-        const kit = await sandboxKit.faceKit(this.picked, this.challenge.actions, randomInt(1000000))
-        this.setData({ 'face.selfie': kit.selfie, 'face.frames': kit.frames, 'face.actions': this.data.face.actions.map((a) => ({ ...a, done: true })) })
-      } catch (err) {
-        this.setData({ 'face.message': errorText(err) })
-      }
-    },
-    async onFaceSubmit() {
-      const f = this.data.face
-      if (!f.selfie || f.frames.length !== this.challenge.actions.length || f.busy) return
-      this.setData({ 'face.busy': true, 'face.message': '' })
-      try {
-        const data = await onboarding.uploadFace(this.app.id, { selfie: f.selfie, frames: f.frames, challenge: this.challenge, consentVersion: this.data.consent.version })
-        this.challenge = null
-        this.completed('face', data)
-      } catch (err) {
-        if (err.code === 'FACE_CONSENT_REQUIRED') {
-          this.consented = false
-          this.go('consent')
-        } else if (!this.flowError(err)) {
-          const next = err.details && err.details.challenge
-          if (next) this.challenge = next // a failed attempt answers with the next challenge
-          this.loadChallenge(errorText(err)) // new photos for it, the sentence stays
-        }
-      } finally {
-        this.setData({ 'face.busy': false })
-      }
-    },
+    // 3. liveness: face.js
 
     // ---------------------------------------------------------------- 4. bind the card
     onCardInput(e) {
@@ -463,7 +399,8 @@ Component({
         this.showResult(result)
       } catch (err) {
         this.firstPin = null
-        if (!this.flowError(err)) this.setData({ pinPhase: 1, pinError: errorText(err), pinReset: this.data.pinReset + 1 })
+        if (err.code === 'RESIDENCE_PROOF_REQUIRED') this.proofRequired(err)
+        else if (!this.flowError(err)) this.setData({ pinPhase: 1, pinError: errorText(err), pinReset: this.data.pinReset + 1 })
       } finally {
         this.setData({ pinBusy: false })
       }

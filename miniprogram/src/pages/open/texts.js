@@ -1,6 +1,8 @@
 // Sentences of the account-opening page that depend on codes: the identity form's problems
-// (shared/m/onboarding.js codes → the H5 app's texts) and the liveness prompts.
+// (shared/m/onboarding.js codes → the H5 app's texts), the document warnings and the liveness
+// prompts.
 const { t } = require('../../lib/i18n.js')
+const { documentWarnings } = require('../../shared/m/onboarding.js')
 
 const ID_ERRORS = {
   name: { INVALID: 'name' },
@@ -42,4 +44,12 @@ function actionLabel(action) {
   return action === 'selfie' ? t('open.face.selfie') : t(`open.face.${action}`)
 }
 
-module.exports = { identityErrors, pinError, prompt, actionLabel }
+/**
+ * The id-card answer's review-level document warnings (ID_CARD_EDITED, ID_CARD_TEMPORARY…) as the
+ * H5 app says them: what was seen, and that staff will look while the customer goes on.
+ */
+function documentNotices(warnings) {
+  return documentWarnings(warnings).map((code) => ({ code, text: `${t(`openReason.${code}`)} ${t('open.identity.documentReview')}` }))
+}
+
+module.exports = { identityErrors, pinError, prompt, actionLabel, documentNotices }

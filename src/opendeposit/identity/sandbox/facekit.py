@@ -129,7 +129,7 @@ def face_kit(engine: Any, photo: Any, actions: list[Action], *, seed: int = 0,
     With `self_check`, a frame whose action the checker would not see is warped again, more
     strongly (up to twice), so the sandbox journey passes for any photo with a clear face.
     """
-    from opendeposit.identity.liveness import Thresholds, action_passed, pose_of
+    from opendeposit.identity.liveness import Thresholds, action_passed, detect_small, pose_of
 
     faces = engine.detect(photo)
     if not faces:
@@ -148,18 +148,28 @@ def face_kit(engine: Any, photo: Any, actions: list[Action], *, seed: int = 0,
     base_pose, base_vec, t = pose_of(sf, crop), engine.embed(crop), Thresholds()
     frames = []
     for action in actions:
-        for strength in (1.0, 1.35, 1.8):
+        for strength in (1.0, 1.35, 1.8, 2.2):
             frame = jitter(warp_action(base, faces[0], action, strength=strength,
                                        mirrored=mirrored), rnd, max_deg=2.0)
             if not self_check:
                 break
-            found = engine.detect(frame)
+            # judged as the checker will see it: after JPEG encoding, detected at its size
+            seen = _as_sent(frame)
+            found = detect_small(engine, seen, t.detect_side)
             if not found:
                 continue
-            crop = engine.aligned(frame, found[0])
+            crop = engine.aligned(seen, found[0])
             same = float((engine.embed(crop) * base_vec).sum())
             if same >= t.same_person and action_passed(action, base_pose, pose_of(
                     found[0], crop), t, mirrored=mirrored):
                 break
         frames.append(frame)
     return selfie, frames
+
+
+def _as_sent(image: Any) -> Any:
+    """The picture as the face step decodes it after the kit's JPEG encoding (quality 90)."""
+    import cv2
+
+    data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])[1]
+    return cv2.imdecode(data, cv2.IMREAD_COLOR)
