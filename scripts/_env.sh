@@ -1,5 +1,6 @@
 # Shared by scripts/demo and scripts/test: a virtualenv with the project, system packages,
-# and the H5 app built into the Python package. Safe to run again; it only does what is missing.
+# and the web clients (H5 app, staff console) built into the Python package. Safe to run again;
+# it only does what is missing.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV="$ROOT/.venv"
@@ -33,14 +34,17 @@ ensure_venv() {  # ensure_venv EXTRAS : creates .venv and installs the project (
   fi
 }
 
-ensure_web() {  # builds web/ into src/opendeposit/web_dist when the sources are newer
+ensure_web() {  # builds web/ (the H5 app and the console) into src/opendeposit/web_dist when stale
   [ -f "$ROOT/web/package.json" ] || return 0
-  local out="$ROOT/src/opendeposit/web_dist/m/index.html"
-  if [ -f "$out" ] && [ -z "$(find "$ROOT/web" -path "$ROOT/web/node_modules" -prune -o -newer "$out" -type f -print -quit)" ]; then
+  local dist="$ROOT/src/opendeposit/web_dist" app stale=""
+  for app in m admin; do  # `npm run build` builds m, then admin: m's index is the older one
+    [ -f "$dist/$app/index.html" ] || stale=1
+  done
+  if [ -z "$stale" ] && [ -z "$(find "$ROOT/web" -path "$ROOT/web/node_modules" -prune -o -newer "$dist/m/index.html" -type f -print -quit)" ]; then
     return 0
   fi
   command -v npm >/dev/null || apt_install nodejs npm
-  log "building the H5 app (web/ -> src/opendeposit/web_dist/m)"
+  log "building the web clients (web/ -> src/opendeposit/web_dist/m and admin)"
   (cd "$ROOT/web" && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
 }
 

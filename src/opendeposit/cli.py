@@ -60,7 +60,8 @@ def demo(host: str, port: int, data_dir: str | None) -> None:
 
     init_demo_pki(settings.pki_dir, bank_name=settings.bank_name)  # first run: the demo CA
     base = f"http://{host}:{port}"
-    click.echo(f"\nopendeposit demo is running at {base}/m/  (API docs: {base}/docs)\n")
+    click.echo(f"\nopendeposit demo is running at {base}/m/  (API docs: {base}/docs)")
+    click.echo(f"the bank's operations console: {base}/admin/  (demo staff above)\n")
     click.echo("Demo logins (SMS codes are shown in the app's sandbox link or GET /sandbox/sms):")
     for c in customers:
         click.echo(f"  phone {c.phone}  {c.name}  transaction PIN {c.pin}")

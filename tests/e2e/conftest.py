@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,8 +38,16 @@ def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def demo_server(demo_data_dir: Path) -> Iterator[str]:
     if not WEB_INDEX.exists():
         pytest.skip("the H5 app is not built (scripts/test builds it: cd web && npm run build)")
+    with running_demo(demo_data_dir) as url:
+        yield url
+
+
+@contextmanager
+def running_demo(data: Path) -> Iterator[str]:
+    """`opendeposit demo` on a free port with its data in `data` → its base URL. The session's
+    `demo_server` is one; a test that changes the demo's state in ways other tests would see
+    (closing the business day, opening the sandbox applicants' accounts) runs its own."""
     port = _free_port()
-    data = demo_data_dir
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(OPENDEPOSIT_ENV="sandbox")
     exe = Path(sys.executable).parent / "opendeposit"

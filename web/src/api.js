@@ -1,51 +1,28 @@
-// fetch wrapper for the opendeposit API: bearer token, JSON in and out, every failure turned into
+// fetch wrapper for the opendeposit APIs: bearer token, JSON in and out, every failure turned into
 // an ApiError {code, message, status}; a 401 on an authenticated call clears the token and hands
-// over to the app (which sends the customer to the login page).
+// over to the app (which sends the user to the login page). One client per API audience.
 import { ApiError, errorFromResponse } from './errors.js'
 
 export { ApiError, errorFromResponse } from './errors.js'
 
 export const API_PREFIX = '/api/v1'
-const TOKEN_KEY = 'od_token'
 const TIMEOUT_MS = 20000
 
-let onUnauthorized = () => {}
-const tokenListeners = new Set()
-
-/** The app decides what a 401 means for the page (usually: go to /login?redirect=...). */
-export function setUnauthorizedHandler(fn) {
-  onUnauthorized = typeof fn === 'function' ? fn : () => {}
-}
-
-export function getToken() {
+function storageOf(kind) {
   try {
-    return localStorage.getItem(TOKEN_KEY) || ''
+    return kind === 'session' ? globalThis.sessionStorage : globalThis.localStorage
   } catch {
-    return ''
+    return null // storage disabled (private mode, sandboxed frame)
   }
 }
 
-export function setToken(token) {
-  try {
-    if (token) localStorage.setItem(TOKEN_KEY, token)
-    else localStorage.removeItem(TOKEN_KEY)
-  } catch {
-    // storage disabled: the session lasts as long as the page
-  }
-  for (const fn of tokenListeners) fn(token || '')
+/** A path is absolute when it names its own API root; else it is relative to the prefix. */
+function isAbsolute(path) {
+  return path.startsWith('/api/') || path.startsWith('/sandbox') || path.startsWith('/admin/')
 }
 
-export function clearToken() {
-  setToken('')
-}
-
-export function onTokenChange(fn) {
-  tokenListeners.add(fn)
-  return () => tokenListeners.delete(fn)
-}
-
-function buildUrl(path, query) {
-  const url = path.startsWith('/api/') || path.startsWith('/sandbox') ? path : API_PREFIX + path
+function buildUrl(prefix, path, query) {
+  const url = isAbsolute(path) ? path : prefix + path
   if (!query) return url
   const params = new URLSearchParams()
   for (const [k, v] of Object.entries(query)) {
@@ -72,67 +49,151 @@ async function readBody(res) {
   }
 }
 
+const ACCEPT = { blob: '*/*', text: 'text/plain, text/csv, */*', json: 'application/json' }
+
 /**
- * request(method, path, {body, query, form, auth, responseType, timeout}) → parsed JSON.
- * `path` is relative to /api/v1 unless it starts with /api/ or /sandbox.
- * `auth`: true (default) sends the token if there is one; a 401 then logs the customer out.
- * `responseType: 'blob'` returns a Blob (PDF downloads).
+ * One API client: its path prefix and where its bearer token lives. The H5 app uses the default
+ * client below (/api/v1, localStorage `od_token`); the admin console makes its own
+ * (/admin/api/v1, a staff token in sessionStorage), so a customer and a staff session in the same
+ * browser never mix.
  */
-export async function request(method, path, opts = {}) {
-  const { body, query, form, auth = true, responseType = 'json', timeout = TIMEOUT_MS } = opts
-  const headers = { Accept: responseType === 'blob' ? '*/*' : 'application/json' }
-  const token = auth ? getToken() : ''
-  if (token) headers.Authorization = `Bearer ${token}`
-  let payload
-  if (form) {
-    payload = form // FormData: the browser sets the multipart boundary
-  } else if (body !== undefined) {
-    headers['Content-Type'] = 'application/json'
-    payload = JSON.stringify(body)
+export function createClient({ prefix = API_PREFIX, tokenKey = 'od_token', storage = 'local' } = {}) {
+  let onUnauthorized = () => {}
+  const tokenListeners = new Set()
+  const errorListeners = new Set()
+  let memoryToken = ''
+
+  /** The app decides what a 401 means for the page (usually: go to the login page). */
+  function setUnauthorizedHandler(fn) {
+    onUnauthorized = typeof fn === 'function' ? fn : () => {}
   }
-  const controller = typeof AbortController === 'function' ? new AbortController() : null
-  const timer = controller ? setTimeout(() => controller.abort(), timeout) : null
-  let res
-  try {
-    res = await fetch(buildUrl(path, query), {
-      method,
-      headers,
-      body: payload,
-      signal: controller ? controller.signal : undefined,
-      credentials: 'same-origin',
-    })
-  } catch (err) {
-    const aborted = err && err.name === 'AbortError'
-    throw new ApiError({ code: aborted ? 'TIMEOUT' : 'NETWORK_ERROR', status: 0 })
-  } finally {
-    if (timer) clearTimeout(timer)
-  }
-  if (res.ok && responseType === 'blob') return res.blob()
-  const data = await readBody(res)
-  if (res.ok) {
-    if (data === undefined || (typeof data === 'string' && data && responseType === 'json')) {
-      throw new ApiError({ code: 'BAD_RESPONSE', status: res.status })
-    }
-    return data
-  }
-  const error = errorFromResponse(res.status, data)
-  if (res.status === 401 && token) {
-    clearToken()
+
+  function getToken() {
+    const store = storageOf(storage)
     try {
-      onUnauthorized(error)
+      return (store ? store.getItem(tokenKey) : memoryToken) || ''
     } catch {
-      // the handler must not hide the original error
+      return memoryToken
     }
   }
-  throw error
+
+  function setToken(token) {
+    memoryToken = token || ''
+    const store = storageOf(storage)
+    try {
+      if (store && token) store.setItem(tokenKey, token)
+      else if (store) store.removeItem(tokenKey)
+    } catch {
+      // storage disabled: the session lasts as long as the page
+    }
+    for (const fn of tokenListeners) fn(token || '')
+  }
+
+  function onTokenChange(fn) {
+    tokenListeners.add(fn)
+    return () => tokenListeners.delete(fn)
+  }
+
+  /** Every error answer the server gives, before the caller sees it (e.g. "change password"). */
+  function onErrorResponse(fn) {
+    errorListeners.add(fn)
+    return () => errorListeners.delete(fn)
+  }
+
+  /**
+   * request(method, path, {body, query, form, auth, responseType, timeout, headers}) → data.
+   * `path` is relative to the prefix unless it starts with /api/, /admin/ or /sandbox.
+   * `auth`: true (default) sends the token if there is one; a 401 then ends the session.
+   * `responseType`: 'json' (default), 'blob' (PDF downloads) or 'text' (CSV).
+   */
+  async function request(method, path, opts = {}) {
+    const { body, query, form, auth = true, responseType = 'json', timeout = TIMEOUT_MS } = opts
+    const headers = { Accept: ACCEPT[responseType] || ACCEPT.json, ...(opts.headers || {}) }
+    const token = auth ? getToken() : ''
+    if (token) headers.Authorization = `Bearer ${token}`
+    let payload
+    if (form) {
+      payload = form // FormData: the browser sets the multipart boundary
+    } else if (body !== undefined) {
+      headers['Content-Type'] = 'application/json'
+      payload = JSON.stringify(body)
+    }
+    const controller = typeof AbortController === 'function' ? new AbortController() : null
+    const timer = controller ? setTimeout(() => controller.abort(), timeout) : null
+    let res
+    try {
+      res = await fetch(buildUrl(prefix, path, query), {
+        method,
+        headers,
+        body: payload,
+        signal: controller ? controller.signal : undefined,
+        credentials: 'same-origin',
+      })
+    } catch (err) {
+      const aborted = err && err.name === 'AbortError'
+      throw new ApiError({ code: aborted ? 'TIMEOUT' : 'NETWORK_ERROR', status: 0 })
+    } finally {
+      if (timer) clearTimeout(timer)
+    }
+    if (res.ok && responseType === 'blob') return res.blob()
+    if (res.ok && responseType === 'text') return res.text()
+    const data = await readBody(res)
+    if (res.ok) {
+      if (data === undefined || (typeof data === 'string' && data && responseType === 'json')) {
+        throw new ApiError({ code: 'BAD_RESPONSE', status: res.status })
+      }
+      return data
+    }
+    const error = errorFromResponse(res.status, data)
+    for (const fn of errorListeners) {
+      try {
+        fn(error)
+      } catch {
+        // a listener must not hide the original error
+      }
+    }
+    if (res.status === 401 && token) {
+      setToken('')
+      try {
+        onUnauthorized(error)
+      } catch {
+        // the handler must not hide the original error
+      }
+    }
+    throw error
+  }
+
+  const api = {
+    get: (path, opts) => request('GET', path, opts),
+    post: (path, body, opts) => request('POST', path, { ...opts, body }),
+    put: (path, body, opts) => request('PUT', path, { ...opts, body }),
+    delete: (path, opts) => request('DELETE', path, opts),
+    upload: (path, form, opts) => request('POST', path, { ...opts, form }),
+  }
+
+  return {
+    api,
+    request,
+    getToken,
+    setToken,
+    clearToken: () => setToken(''),
+    onTokenChange,
+    onErrorResponse,
+    setUnauthorizedHandler,
+  }
 }
 
-export const api = {
-  get: (path, opts) => request('GET', path, opts),
-  post: (path, body, opts) => request('POST', path, { ...opts, body }),
-  put: (path, body, opts) => request('PUT', path, { ...opts, body }),
-  upload: (path, form, opts) => request('POST', path, { ...opts, form }),
-}
+// The customer's client (the H5 app and the mini-program's web view).
+const customerClient = createClient()
+export const {
+  api,
+  request,
+  getToken,
+  setToken,
+  clearToken,
+  onTokenChange,
+  setUnauthorizedHandler,
+} = customerClient
 
 /** A list from an endpoint that may answer with a bare array or an envelope {items: [...]}. */
 export function listOf(data, ...keys) {

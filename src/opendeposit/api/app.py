@@ -168,7 +168,9 @@ def app_from_env() -> FastAPI:
 
 
 def _mount_web(app: FastAPI) -> None:
-    """Serve the built H5 app at /m/ with SPA fallback to its index.html."""
+    """Serve the built H5 app at /m/ and the staff console at /admin/, each with an SPA
+    fallback to its index.html. Registered after every API router, so `/admin/api/v1/...`
+    routes win; an unknown `/admin/api/...` path stays a JSON 404, never the console's page."""
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:
@@ -176,16 +178,32 @@ def _mount_web(app: FastAPI) -> None:
 
     @app.get("/m/{path:path}", include_in_schema=False, response_model=None)
     async def h5(path: str) -> FileResponse | JSONResponse:
-        base = (WEB_DIST / "m").resolve()
-        target = (base / path).resolve()
-        if path and target.is_file() and base in target.parents:
-            return FileResponse(target)
-        index = base / "index.html"
-        if not index.is_file():
-            return JSONResponse(error_body("WEB_NOT_BUILT", "The H5 app is not built: run "
-                                           "`scripts/build-web`.", "移动端页面尚未构建。"),
+        return _spa_file("m", path, "The H5 app", "移动端页面")
+
+    @app.get("/admin", include_in_schema=False)
+    async def admin_root() -> RedirectResponse:
+        return RedirectResponse("/admin/")
+
+    @app.get("/admin/{path:path}", include_in_schema=False, response_model=None)
+    async def console(path: str) -> FileResponse | JSONResponse:
+        if path == "api" or path.startswith("api/"):
+            return JSONResponse(error_body("NOT_FOUND", "Not found.", "记录不存在。"),
                                 status_code=404)
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        return _spa_file("admin", path, "The operations console", "运营管理台")
+
+
+def _spa_file(name: str, path: str, what_en: str, what_zh: str) -> FileResponse | JSONResponse:
+    """A built file of client `name`, or its index.html for any other path (SPA routes)."""
+    base = (WEB_DIST / name).resolve()
+    target = (base / path).resolve()
+    if path and target.is_file() and base in target.parents:
+        return FileResponse(target)
+    index = base / "index.html"
+    if not index.is_file():
+        return JSONResponse(error_body("WEB_NOT_BUILT", f"{what_en} is not built: run "
+                                       "`cd web && npm ci && npm run build`.",
+                                       f"{what_zh}尚未构建。"), status_code=404)
+    return FileResponse(index, headers={"Cache-Control": "no-cache"})
 
 
 class BodyLimit:

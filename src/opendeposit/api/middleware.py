@@ -18,18 +18,19 @@ from opendeposit.ratelimit import RateLimited, RateLimiter
 log = logging.getLogger("opendeposit.access")
 
 # The H5 app and the console are built bundles: no inline script anywhere. Vant sets inline
-# style attributes, hence 'unsafe-inline' for styles only; camera frames are blob: URLs.
+# style attributes, hence 'unsafe-inline' for styles only; camera frames are blob: URLs, and so
+# is the signed receipt PDF the console fetches with the staff token and shows in a frame.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
        "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; "
        "font-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
-       "frame-ancestors 'none'")
+       "frame-src 'self' blob:; frame-ancestors 'none'")
 # Swagger UI (/docs, /redoc) is FastAPI's page with an inline bootstrap script; its assets are
 # served from the package (fastapi-offline, /static-offline-docs/), so no third party is named.
 DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline'; "
             "style-src 'self' 'unsafe-inline'; img-src 'self' data:; worker-src 'self' blob:; "
             "connect-src 'self'; frame-ancestors 'none'")
 DOCS_PATHS = ("/docs", "/redoc")
-LIMITED_PREFIXES = ("/api/", "/admin/")
+LIMITED_PREFIXES = ("/api/", "/admin/api/")  # the APIs; the console's own files are not counted
 
 
 class Edge:
