@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 log = logging.getLogger("opendeposit.sharedstate")
@@ -43,12 +44,13 @@ class MemoryState:
 
     shared = False
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self._counts: dict[str, tuple[int, int]] = {}  # key → (window start, count)
         self._revoked: dict[str, float] = {}  # key → monotonic expiry
+        self._clock = clock  # wall clock of the windows (tests pin it)
 
     async def hit(self, key: str, *, window_seconds: int) -> tuple[int, float]:
-        now = time.time()
+        now = self._clock()
         start = int(now // window_seconds) * window_seconds
         seen = self._counts.get(key)
         count = seen[1] + 1 if seen is not None and seen[0] == start else 1

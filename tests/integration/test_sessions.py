@@ -19,6 +19,10 @@ from opendeposit.security import token_digest
 from tests.helpers import open_customer
 
 
+def _pinned() -> float:  # one fixed-window instant: no window boundary mid-test
+    return 1_000_000.0
+
+
 def client_for(p):  # type: ignore[no-untyped-def]
     app = create_app(p.settings, platform=p)
     app.state.platform = p
@@ -125,7 +129,7 @@ async def test_receipt_check_by_number_is_limited_per_ip_with_retry_after(platfo
     from opendeposit.ratelimit import RateLimiter, parse_limits
     from opendeposit.sharedstate import MemoryState
 
-    platform.limiter = RateLimiter(MemoryState(), parse_limits("verify_number=3/60"))
+    platform.limiter = RateLimiter(MemoryState(clock=_pinned), parse_limits("verify_number=3/60"))
     async with client_for(platform) as client:
         codes = [(await client.get("/api/v1/verify/receipt/HD2025060200000001?code=ABC")
                   ).status_code for _ in range(4)]
@@ -142,7 +146,7 @@ async def test_events_are_limited_per_device(platform) -> None:
     from opendeposit.ratelimit import RateLimiter, parse_limits
     from opendeposit.sharedstate import MemoryState
 
-    platform.limiter = RateLimiter(MemoryState(), parse_limits("events_device=2/60"))
+    platform.limiter = RateLimiter(MemoryState(clock=_pinned), parse_limits("events_device=2/60"))
     body = {"device_id": "d1", "events": [{"name": "page_view", "props": {}}]}
     async with client_for(platform) as client:
         codes = [(await client.post("/api/v1/events", json=body)).status_code for _ in range(3)]

@@ -58,7 +58,7 @@ def test_rate_limit_overrides() -> None:
 
 
 async def test_memory_state_counts_per_window_and_revokes() -> None:
-    state = MemoryState()
+    state = MemoryState(clock=lambda: 1_000_000.0)  # one window: no boundary mid-test
     counts = [(await state.hit("k", window_seconds=60))[0] for _ in range(3)]
     assert counts == [1, 2, 3]
     assert (await state.hit("other", window_seconds=60))[0] == 1
