@@ -459,6 +459,7 @@ const zh = {
   statement: {
     title: '交易明细',
     balanceAfter: '余额',
+    serial: '流水号',
     empty: '暂无交易记录',
     end: '没有更多了',
     receipt: '回单',
@@ -522,6 +523,7 @@ const zh = {
     chooseMode: '请选择支取方式。',
     title: '存单详情',
     id: '存单编号',
+    serial: '交易流水号',
     product: '产品',
     principal: '本金（元）',
     startDate: '起息日',
@@ -1139,6 +1141,7 @@ const en = {
   statement: {
     title: 'Statement',
     balanceAfter: 'Balance',
+    serial: 'Serial',
     empty: 'No transactions yet',
     end: 'No more',
     receipt: 'Receipt',
@@ -1201,7 +1204,8 @@ const en = {
   deposit: {
     chooseMode: 'Choose how to withdraw.',
     title: 'Holding',
-    id: 'Holding no.',
+    id: 'Certificate no.',
+    serial: 'Transaction serial',
     product: 'Product',
     principal: 'Principal (CNY)',
     startDate: 'Start date',
