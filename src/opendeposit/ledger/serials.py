@@ -27,8 +27,9 @@ SEQUENCE = "transaction_serial_seq"
 COUNTER = "transaction_serial"
 
 _PG_DRAW = f"SELECT nextval('{SEQUENCE}') FROM generate_series(1, $1::int)"
-_SQLITE_DRAW = text("UPDATE serial_counter SET value = value + :n WHERE name = :name "
-                    "RETURNING value")
+_SQLITE_DRAW = text("INSERT INTO serial_counter (name, value) VALUES (:name, :n) "
+                    "ON CONFLICT (name) DO UPDATE SET "
+                    "value = serial_counter.value + excluded.value RETURNING value")
 
 
 async def numbers_in(conn: AsyncConnection, n: int) -> list[int]:
