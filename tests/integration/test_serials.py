@@ -154,3 +154,16 @@ async def test_withdrawals_and_end_of_day_movements_are_numbered(platform) -> No
     assert rows["early_withdrawal"].serial == early.body["transaction_serial"]
     numbers = sorted(parse_serial(x.serial)[2] for x in rows.values())
     assert len(numbers) == len(set(numbers))
+
+
+async def test_a_cross_origin_client_may_send_its_channel(platform) -> None:
+    settings = platform.settings.model_copy(update={"cors_origins": "https://h5.example"})
+    app = create_app(settings, platform=platform)
+    app.state.platform = platform
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://test") as c:
+        r = await c.options("/api/v1/deposits", headers={
+            "Origin": "https://h5.example", "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type,x-channel"})
+    assert r.status_code == 200, r.text
+    assert "x-channel" in r.headers["access-control-allow-headers"].lower()
