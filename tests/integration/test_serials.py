@@ -167,3 +167,19 @@ async def test_a_cross_origin_client_may_send_its_channel(platform) -> None:
             "Access-Control-Request-Headers": "authorization,content-type,x-channel"})
     assert r.status_code == 200, r.text
     assert "x-channel" in r.headers["access-control-allow-headers"].lower()
+
+
+async def test_the_openapi_documents_the_channel_and_the_new_fields(client) -> None:
+    schema = (await client.get("/openapi.json")).json()
+    for path, method in (("/api/v1/deposits", "post"), ("/api/v1/account/top-up", "post"),
+                         ("/api/v1/account/withdraw", "post"),
+                         ("/api/v1/deposits/{holding_id}/withdraw", "post")):
+        params = schema["paths"][path][method].get("parameters", [])
+        assert {"name": "X-Channel", "in": "header"}.items() <= next(
+            p for p in params if p["name"] == "X-Channel").items(), path
+    models = schema["components"]["schemas"]
+    assert "certificate_no" in models["HoldingView"]["properties"]
+    assert "transaction_serial" in models["PurchaseResult"]["required"]
+    assert "transaction_serial" in models["StatementLineView"]["properties"]
+    assert "transaction_serial" in models["MoveResult"]["properties"]
+    assert "transaction_serial" in models["WithdrawalResult"]["required"]

@@ -75,9 +75,10 @@ CustomerDep = Annotated[auth.Principal, Depends(customer_principal)]
 
 
 def request_channel(x_channel: Annotated[str | None, Header(
-        alias="X-Channel", max_length=8,
-        description="The client: WX (mini-program) or H5 (H5 app, the default). It is the "
-                    "channel code in the movement's transaction serial (交易流水号).")] = None,
+        alias="X-Channel",
+        description="The client: WX (mini-program) or H5 (H5 app, the default; anything else "
+                    "counts as H5). It is the channel code in the movement's transaction serial "
+                    "(交易流水号).")] = None,
                     ) -> Channel:
     return channel_of(x_channel)
 
