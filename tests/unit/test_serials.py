@@ -108,3 +108,12 @@ def test_a_serial_row_carries_the_channel_of_its_serial() -> None:
     row = serial_row(transaction_serial(now, Channel.BT, 5), kind="interest_credit",
                      reference="DI20261220-1", entry_hash=None, now=now)
     assert row["channel"] == "BT" and row["serial"].endswith("000000000005")
+
+
+def test_an_order_number_is_stamped_in_beijing_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from opendeposit import clock
+    from opendeposit.payments import service as payments
+
+    monkeypatch.setattr(clock, "utcnow", lambda: datetime(2026, 12, 4, 16, 30, tzinfo=UTC))
+    assert payments.order_number("top_up").startswith("T20261205003000")
+    assert payments.order_number("withdraw").startswith("W20261205003000")

@@ -145,7 +145,8 @@ async def _open(db: Database, direction: str, ctx: _Context, req: idempotency.Re
 
 def order_number(direction: str) -> str:
     prefix = "T" if direction == TOP_UP else "W"
-    return f"{prefix}{clock.utcnow():%Y%m%d%H%M%S}{secrets.token_hex(6).upper()}"
+    at = clock.utcnow().astimezone(clock.BEIJING)  # what the customer reads: Beijing time
+    return f"{prefix}{at:%Y%m%d%H%M%S}{secrets.token_hex(6).upper()}"
 
 
 async def _settle(db: Database, vault: Vault, order: OpenOrder, result: TransferResult, *,
