@@ -66,9 +66,12 @@ def upgrade() -> None:
         batch_op.create_index("ix_holding_certificate_no", ["certificate_no"], unique=True)
 
     # --- backfill, in Python (the formats are `opendeposit.serials`'s)
-    for hid, created in bind.execute(sa.text("SELECT id, created_at FROM holding")).all():
+    certificates = [{"c": certificate_no(int(hid), _utc(created)), "i": hid}
+                    for hid, created in bind.execute(sa.text(
+                        "SELECT id, created_at FROM holding")).all()]
+    if certificates:  # one executemany
         bind.execute(sa.text("UPDATE holding SET certificate_no = :c WHERE id = :i"),
-                     {"c": certificate_no(int(hid), _utc(created)), "i": hid})
+                     certificates)
     batch_entries = {h for (h,) in bind.execute(sa.text(
         "SELECT entry_hash FROM holding_event WHERE kind IN ('maturity_payout', 'rollover')"))}
     kinds = ", ".join(f"'{k}'" for k in MOVEMENT_KINDS)
