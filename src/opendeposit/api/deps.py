@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from opendeposit.auth import service as auth
 from opendeposit.errors import Unauthorized
 from opendeposit.platform import Platform
+from opendeposit.serials import Channel, channel_of
 
 bearer = HTTPBearer(auto_error=False, description="Opaque token from POST /api/v1/auth/login")
 
@@ -71,3 +72,15 @@ def limit_by_customer(name: str) -> Any:
 
 PlatformDep = Annotated[Platform, Depends(platform)]
 CustomerDep = Annotated[auth.Principal, Depends(customer_principal)]
+
+
+def request_channel(x_channel: Annotated[str | None, Header(
+        alias="X-Channel",
+        description="The client: WX (mini-program) or H5 (H5 app, the default; anything else "
+                    "counts as H5). It is the channel code in the movement's transaction serial "
+                    "(交易流水号).")] = None,
+                    ) -> Channel:
+    return channel_of(x_channel)
+
+
+ChannelDep = Annotated[Channel, Depends(request_channel)]

@@ -35,10 +35,12 @@ from opendeposit.deposits.decide import (
 from opendeposit.deposits.domain import check_rollover_offered
 from opendeposit.deposits.holdings import Holder, HoldingNotActive
 from opendeposit.deposits.models import holding
+from opendeposit.ledger import serials
 from opendeposit.products import quota
 from opendeposit.products import service as products
 from opendeposit.products.domain import ProductTerms, RateEntry, RateNotDefined, RateTable
 from opendeposit.security import PinHasher, Vault
+from opendeposit.serials import Channel, transaction_serial
 from opendeposit.writeplan import Answer, Claim, Plan, PlanAbandoned
 
 __all__ = ["PURCHASE", "Answer", "HoldingNotActive", "holdings", "one_holding", "purchase",
@@ -53,10 +55,12 @@ class _Context:
     idem_state: str | None
     row: Any
     holding_id: int | None  # PostgreSQL: drawn from the holding sequence up front
+    serial_no: int | None  # PostgreSQL: the transaction serial's number, likewise
 
 
 async def purchase(*, db: Database, vault: Vault, pins: PinHasher, customer_id: int,
-                   product_code: str, amount: int, pin: str, idempotency_key: str) -> Answer:
+                   product_code: str, amount: int, pin: str, idempotency_key: str,
+                   channel: Channel = Channel.H5) -> Answer:
     """Buy `amount` fen of a product from the Class II balance → 201 with the new holding."""
     request = idempotency.Request.of(owner=customer_id, key=idempotency_key,
                                      operation=PURCHASE, product_code=product_code,
@@ -67,7 +71,8 @@ async def purchase(*, db: Database, vault: Vault, pins: PinHasher, customer_id: 
         await accounts.verify_pin(db=db, pins=pins, customer_id=customer_id, pin=pin,
                                   known=ctx.pin)
         facts = _facts(vault, ctx.row, code=product_code)
-        return await _buy(db, facts, req.claim(), amount=amount, holding_id=ctx.holding_id)
+        return await _buy(db, facts, req.claim(), amount=amount, holding_id=ctx.holding_id,
+                          serial_no=ctx.serial_no, channel=channel)
 
     return await idempotency.run_once(db, request, seen=ctx.idem_state, work=work)
 
@@ -82,7 +87,7 @@ SELECT cu.id AS customer_id, cu.pin_hash, cu.pin_locked_at, cu.pin_failed_attemp
        (SELECT {agg}(re.board_rate || ' ' || re.ceiling || ' ' || re.effective_from, ',')
           FROM rate_entry re WHERE re.kind = pr.kind AND re.term_months = pr.term_months)
          AS rate_entries,
-       {holding_id} AS holding_id, pr.*
+       {holding_id} AS holding_id, {serial_no} AS serial_no, pr.*
   FROM customer cu
   JOIN business_day bd ON bd.id = 1
   LEFT JOIN account a ON a.customer_id = cu.id AND a.status <> 'closed' AND EXISTS (
@@ -94,8 +99,10 @@ SELECT cu.id AS customer_id, cu.pin_hash, cu.pin_locked_at, cu.pin_failed_attemp
 """
 _TYPES = dict(business_date=Date, sale_start=Date, sale_end=Date, pin_locked_at=DateTime,
               allow_partial_withdrawal=Boolean, allow_rollover=Boolean)
-_CONTEXT_SQLITE = text(_CONTEXT.format(holding_id="NULL", agg="group_concat")).columns(**_TYPES)
-_CONTEXT_PG = _CONTEXT.format(holding_id="nextval('holding_id_seq')", agg="string_agg").replace(
+_CONTEXT_SQLITE = text(_CONTEXT.format(holding_id="NULL", serial_no="NULL",
+                                                agg="group_concat")).columns(**_TYPES)
+_CONTEXT_PG = _CONTEXT.format(holding_id="nextval('holding_id_seq')", agg="string_agg",
+                              serial_no=f"nextval('{serials.SEQUENCE}')").replace(
     ":customer_id", "$1").replace(":code", "$2").replace(":key", "$3")
 
 
@@ -115,7 +122,8 @@ async def _context(db: Database, *, customer_id: int, code: str, key: str) -> _C
                 "customer_id": customer_id, "code": code, "key": key})).first()
     if row is None:
         raise accounts.AccountNotFound()
-    return _Context(accounts.PinState.of(row), row.idem_state, row, row.holding_id)
+    return _Context(accounts.PinState.of(row), row.idem_state, row, row.holding_id,
+                    row.serial_no)
 
 
 def _facts(vault: Vault, row: Any, *, code: str) -> PurchaseFacts:
@@ -146,34 +154,41 @@ def _ceiling(terms: ProductTerms, entries: str | None, day: date) -> Decimal | N
 
 
 async def _buy(db: Database, facts: PurchaseFacts, claim: Claim, *, amount: int,
-               holding_id: int | None) -> Answer:
+               holding_id: int | None, serial_no: int | None, channel: Channel) -> Answer:
     now = clock.utcnow()
     try:
         if db.is_sqlite:
             async with db.transaction() as conn:
                 hid = (await next_ids(conn, "holding", 1))[0]
-                bought = decide_purchase(facts, claim, amount=amount, holding_id=hid, now=now)
+                serial = (await serials.serials_in(conn, now, channel, 1))[0]
+                bought = decide_purchase(facts, claim, amount=amount, holding_id=hid, now=now,
+                                         serial=serial)
                 await apply_in(conn, bought.plan + Plan((bought.home_take,), now))
         else:
-            assert holding_id is not None
+            assert holding_id is not None and serial_no is not None
             bought = decide_purchase(facts, claim, amount=amount, holding_id=holding_id,
-                                     now=now)
+                                     now=now, serial=transaction_serial(now, channel, serial_no))
             await apply(db, bought.plan + Plan((bought.home_take,), now))
         return bought.answer
     except PlanAbandoned as exc:
         if exc.reason != QUOTA_HOME_SHORT:
             raise
     return await in_transaction(db, lambda conn: _buy_from_all_shards(
-        conn, facts, claim, amount=amount, holding_id=holding_id, now=now))
+        conn, facts, claim, amount=amount, holding_id=holding_id, serial_no=serial_no,
+        channel=channel, now=now))
 
 
 async def _buy_from_all_shards(conn: AsyncConnection, facts: PurchaseFacts, claim: Claim, *,
-                               amount: int, holding_id: int | None, now: datetime) -> Answer:
+                               amount: int, holding_id: int | None, serial_no: int | None,
+                               channel: Channel, now: datetime) -> Answer:
     """The home shard was short: the same plan, then every shard locked in order and the
     amount taken from them (`quota_takes`), in one transaction; QuotaExceeded when all of
     them together hold less."""
     hid = holding_id if holding_id is not None else (await next_ids(conn, "holding", 1))[0]
-    bought = decide_purchase(facts, claim, amount=amount, holding_id=hid, now=now)
+    serial = transaction_serial(now, channel, serial_no) if serial_no is not None else \
+        (await serials.serials_in(conn, now, channel, 1))[0]
+    bought = decide_purchase(facts, claim, amount=amount, holding_id=hid, now=now,
+                             serial=serial)
     await apply_in(conn, bought.plan)
     shards = await quota.locked_shards(conn, facts.product.code)
     await apply_in(conn, Plan((quota_takes(facts.product.code, shards, amount),), now))

@@ -17,14 +17,15 @@ from opendeposit import clock, idempotency
 from opendeposit.accounts import service as accounts
 from opendeposit.accounts.models import customer
 from opendeposit.db import Database
-from opendeposit.db.apply import apply
 from opendeposit.deposits import records
 from opendeposit.deposits.decide import WITHDRAW, decide_withdrawal, quote, quote_body
 from opendeposit.deposits.holdings import Holder
 from opendeposit.idempotency import idempotency_record
+from opendeposit.ledger import serials
 from opendeposit.products.service import rate_table
 from opendeposit.security import PinHasher, Vault
-from opendeposit.writeplan import Answer, rendered
+from opendeposit.serials import Channel
+from opendeposit.writeplan import Answer, Plan, rendered
 
 __all__ = ["WITHDRAW", "trial", "withdraw"]
 
@@ -42,7 +43,7 @@ async def trial(*, db: Database, customer_id: int, holding_id: int,
 
 async def withdraw(*, db: Database, vault: Vault, pins: PinHasher, customer_id: int,
                    holding_id: int, amount: int | None, pin: str,
-                   idempotency_key: str) -> Answer:
+                   idempotency_key: str, channel: Channel = Channel.H5) -> Answer:
     """A full, or one partial early, withdrawal of a holding into the Class II balance."""
     request = idempotency.Request.of(owner=customer_id, key=idempotency_key,
                                      operation=WITHDRAW, holding_id=holding_id, amount=amount)
@@ -60,9 +61,18 @@ async def withdraw(*, db: Database, vault: Vault, pins: PinHasher, customer_id: 
             acct = await accounts.load_account(conn, vault, customer_id)
         holder = Holder(acct.customer_id, acct.id, acct.account_no, acct.status,
                         acct.ledger_code, acct.chain, acct.holder_name)
-        plan, answer = decide_withdrawal(row, holder, req.claim(), amount=amount, on=day,
-                                         demand_rate=demand_rate, now=clock.utcnow())
-        return rendered(answer, await apply(db, plan))
+        now = clock.utcnow()
+        decided: list[Answer] = []
+
+        def decide(drawn: list[str]) -> Plan:
+            plan, answer = decide_withdrawal(row, holder, req.claim(), amount=amount, on=day,
+                                             demand_rate=demand_rate, now=now, serial=drawn[0])
+            decided.append(answer)
+            return plan
+
+        _, got = await serials.apply_with_serials(db, at=now, channel=channel, n=1,
+                                                  decide=decide)
+        return rendered(decided[-1], got)
 
     return await idempotency.run_once(db, request, seen=seen, work=work)
 

@@ -24,6 +24,7 @@ from opendeposit.clock import business_day
 from opendeposit.db import Database
 from opendeposit.db.apply import apply
 from opendeposit.db.driver import AttrRow, DriverStatement, driver_connection
+from opendeposit.ledger import serials
 from opendeposit.ledger import service as ledger
 from opendeposit.ledger.models import ledger_balance
 from opendeposit.payments.decide import (
@@ -40,6 +41,7 @@ from opendeposit.payments.decide import (
 from opendeposit.payments.models import payment_order
 from opendeposit.payments.ports import CardNetwork, TransferResult, TransferStatus
 from opendeposit.security import PinHasher, Vault
+from opendeposit.serials import Channel
 from opendeposit.writeplan import Answer, Fen, PlanAbandoned, rendered
 
 __all__ = ["CARD_FAILURES_ZH", "TOP_UP", "WITHDRAW", "Answer", "CardTransferFailed",
@@ -48,20 +50,20 @@ __all__ = ["CARD_FAILURES_ZH", "TOP_UP", "WITHDRAW", "Answer", "CardTransferFail
 
 async def top_up(*, db: Database, vault: Vault, pins: PinHasher, cards: CardNetwork,
                  bank_name: str, customer_id: int, amount: int, pin: str,
-                 idempotency_key: str) -> Answer:
+                 idempotency_key: str, channel: Channel = Channel.H5) -> Answer:
     """Pull `amount` fen from the bound card into the Class II balance."""
     return await _move(TOP_UP, db=db, vault=vault, pins=pins, cards=cards,
                        bank_name=bank_name, customer_id=customer_id, amount=amount, pin=pin,
-                       key=idempotency_key)
+                       key=idempotency_key, channel=channel)
 
 
 async def withdraw(*, db: Database, vault: Vault, pins: PinHasher, cards: CardNetwork,
                    bank_name: str, customer_id: int, amount: int, pin: str,
-                   idempotency_key: str) -> Answer:
+                   idempotency_key: str, channel: Channel = Channel.H5) -> Answer:
     """Push `amount` fen from the Class II balance to the bound card — and nowhere else."""
     return await _move(WITHDRAW, db=db, vault=vault, pins=pins, cards=cards,
                        bank_name=bank_name, customer_id=customer_id, amount=amount, pin=pin,
-                       key=idempotency_key)
+                       key=idempotency_key, channel=channel)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class _Context:
 
 async def _move(direction: str, *, db: Database, vault: Vault, pins: PinHasher,
                 cards: CardNetwork, bank_name: str, customer_id: int, amount: int, pin: str,
-                key: str) -> Answer:
+                key: str, channel: Channel = Channel.H5) -> Answer:
     request = idempotency.Request.of(owner=customer_id, key=key, operation=direction,
                                      amount=amount)
     ctx = await _context(db, vault, customer_id=customer_id, key=key)
@@ -83,7 +85,7 @@ async def _move(direction: str, *, db: Database, vault: Vault, pins: PinHasher,
     async def work(req: idempotency.Request) -> Answer:
         await accounts.verify_pin(db=db, pins=pins, customer_id=customer_id, pin=pin,
                                   known=ctx.pin)
-        order = await _open(db, direction, ctx, req, amount=amount)
+        order = await _open(db, direction, ctx, req, amount=amount, channel=channel)
         call = cards.pull if direction == TOP_UP else cards.push
         try:
             result = await call(order_no=order.order_no, card_number=ctx.account.card_number,
@@ -130,19 +132,21 @@ async def _context(db: Database, vault: Vault, *, customer_id: int, key: str) ->
 
 
 async def _open(db: Database, direction: str, ctx: _Context, req: idempotency.Request, *,
-                amount: int) -> OpenOrder:
-    order_no = order_number(direction)
-    plan = open_plan(req.claim(), direction=direction, account=ctx.account, amount=amount,
-                     order_no=order_no, business_date=ctx.business_date, now=clock.utcnow())
-    got = await apply(db, plan)
+                amount: int, channel: Channel) -> OpenOrder:
+    order_no, now = order_number(direction), clock.utcnow()
+    (serial,), got = await serials.apply_with_serials(
+        db, at=now, channel=channel, n=1, decide=lambda drawn: open_plan(
+            req.claim(), direction=direction, account=ctx.account, amount=amount,
+            order_no=order_no, business_date=ctx.business_date, now=now, serial=drawn[0]))
     balance = int(got.get(f"hold@{ctx.account.ledger_code}", ctx.balance))
     return OpenOrder(int(got["order.id"]), order_no, direction, amount, req.key, ctx.account,
-                     balance, got.get("hold#0"))
+                     balance, got.get("hold#0"), serial)
 
 
 def order_number(direction: str) -> str:
     prefix = "T" if direction == TOP_UP else "W"
-    return f"{prefix}{clock.utcnow():%Y%m%d%H%M%S}{secrets.token_hex(6).upper()}"
+    at = clock.utcnow().astimezone(clock.BEIJING)  # what the customer reads: Beijing time
+    return f"{prefix}{at:%Y%m%d%H%M%S}{secrets.token_hex(6).upper()}"
 
 
 async def _settle(db: Database, vault: Vault, order: OpenOrder, result: TransferResult, *,
@@ -168,8 +172,9 @@ async def settle(*, db: Database, vault: Vault, bank_name: str, order_id: int,
         acct = await accounts.load_account(conn, vault, row.customer_id)
         balance = await ledger.balance(conn, acct.ledger_code)
         business_date = await clock.current_business_date(conn)
+        serial = await serials.serial_of_reference(conn, row.order_no)
     order = OpenOrder(row.id, row.order_no, row.direction, row.amount, row.idempotency_key,
-                      acct, balance, row.entry_hash)
+                      acct, balance, row.entry_hash, serial or "")
     return await _settle(db, vault, order, result, business_date=business_date,
                          bank_name=bank_name)
 
@@ -179,8 +184,9 @@ async def _answer_for(conn: AsyncConnection, vault: Vault, order_id: int) -> Ans
         payment_order.c.id == order_id))).one()
     acct = await accounts.load_account(conn, vault, row.customer_id)
     balance = await ledger.balance(conn, acct.ledger_code)
+    serial = await serials.serial_of_reference(conn, row.order_no)
     order = OpenOrder(row.id, row.order_no, row.direction, row.amount, row.idempotency_key,
-                      acct, balance, row.entry_hash)
+                      acct, balance, row.entry_hash, serial or "")
     return rendered(answer_of(order, row.status, Fen(balance), row.failure_code))
 
 
