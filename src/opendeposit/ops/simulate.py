@@ -432,10 +432,10 @@ async def bootstrap(url: str, data_dir: Path) -> dict[str, Any]:
         init_demo_pki(settings.pki_dir, bank_name=settings.bank_name)
     finally:
         await p.db.dispose()
-    return {"products": DEMO_PRODUCT_CODES(), "admin": "sim-admin"}
+    return {"products": demo_product_codes(), "admin": "sim-admin"}
 
 
-def DEMO_PRODUCT_CODES() -> list[str]:  # noqa: N802 - reads like the constant it wraps
+def demo_product_codes() -> list[str]:
     from opendeposit.products.demo_catalog import DEMO_PRODUCTS
 
     return [code for code, *_ in DEMO_PRODUCTS]
@@ -789,9 +789,9 @@ class Simulation:
     def _recovery(self) -> None:
         """Per fault: recovered when (a replacement process is up,) a move started after the
         fault's end was confirmed, and the receipt lag is back under its level before."""
-        ends = sorted((f.at for f in self.faults))
+        starts = sorted(f.at for f in self.faults)
         for f in self.faults:
-            later = [t for t in ends if t > f.at]
+            later = [t for t in starts if t > f.at]
             horizon = later[0] if later else float("inf")
             before = [lag for t, _, lag in self.samples if t < f.at]
             base = max(2.0, max(before[-5:], default=0.0)) + 1.0
@@ -805,7 +805,7 @@ class Simulation:
             else:
                 done = max(ready, confirmed, drained)
             f.recovery_seconds = None if done is None else round(done - f.end, 1)
-            stop = done if done is not None else horizon
+            stop = min(done if done is not None else horizon, horizon)
             f.errors = sum(1 for t, _ in self.stats.errors if f.at <= t <= stop)
 
 
@@ -844,7 +844,8 @@ def print_report(report: dict[str, Any], echo: Callable[[str], None]) -> None:
         echo(f"  fault {f['kind']:16s} at {f['at']:6.1f}s: {f['errors']} errors, recovered "
              + (f"in {rec} s" if rec is not None else f"NOT ({f['note']})"))
     for c in report["checks"]:
-        echo(f"  {'PASS' if c['ok'] else 'FAIL'}  {c['name']}: {json.dumps(c['detail'], ensure_ascii=False)}")
+        detail = json.dumps(c["detail"], ensure_ascii=False)
+        echo(f"  {'PASS' if c['ok'] else 'FAIL'}  {c['name']}: {detail}")
     echo("simulation " + ("PASSED" if report["ok"] else "FAILED"))
 
 

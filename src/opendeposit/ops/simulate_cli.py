@@ -19,6 +19,8 @@ import click
               help="real minutes the business day is played in")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="write the JSON report here")
+@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="write an SVG of throughput and receipt lag with the faults marked")
 @click.option("--pg-url", envvar="OPENDEPOSIT_SIM_PG", show_default=True,
               default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres",
               help="a PostgreSQL URL allowed to CREATE DATABASE (a fresh one is made and "
@@ -34,7 +36,7 @@ import click
               help="data directory and logs of the run (default /tmp/od_sim_SEED_PID)")
 @click.option("--keep", is_flag=True, help="keep the database and broker queues afterwards")
 def simulate(customers: int, seed: int, faults: bool, minutes: float, report: Path | None,
-             pg_url: str, amqp_url: str, api_workers: int, esign_workers: int, clients: int,
+             chart: Path | None, pg_url: str, amqp_url: str, api_workers: int, esign_workers: int, clients: int,
              work_dir: Path | None, keep: bool) -> None:
     """A simulated bank day on the production topology (`serve all` on PostgreSQL and
     RabbitMQ, sandbox outside parties): customers open accounts, top up, buy, withdraw early
@@ -50,4 +52,9 @@ def simulate(customers: int, seed: int, faults: bool, minutes: float, report: Pa
                    echo=click.echo)
     result = asyncio.run(run(opts))
     print_report(result, click.echo)
+    if chart:
+        from opendeposit.ops.simchart import svg
+
+        chart.write_text(svg(result))
+        click.echo(f"chart: {chart}")
     sys.exit(0 if result["ok"] else 1)
