@@ -104,11 +104,11 @@ def plan_day(customers: int, seed: int) -> list[CustomerPlan]:
     plans = []
     for n in range(customers):
         rng = random.Random(f"{seed}:{n}")
-        ops: list[Op] = [Op(rng.uniform(0.0, 0.1), "top_up", _yuan(rng, 2000, 5000))]
+        ops: list[Op] = [Op(rng.uniform(0.0, 0.09), "top_up", _yuan(rng, 2000, 5000))]
         for _ in range(rng.randint(1, 2)):
-            ops.append(Op(rng.uniform(0.02, 0.9), "top_up", _yuan(rng, 100, 2000)))
+            ops.append(Op(rng.uniform(0.1, 0.9), "top_up", _yuan(rng, 100, 2000)))
         for _ in range(rng.randint(1, 3)):
-            ops.append(Op(rng.uniform(0.05, 0.9), "purchase", _yuan(rng, 100, 1500),
+            ops.append(Op(rng.uniform(0.1, 0.9), "purchase", _yuan(rng, 100, 1500),
                           rng.choice(DAY_PRODUCTS)))
         if rng.random() < 0.35:
             ops.append(Op(rng.uniform(0.9, 0.95), "early_withdraw", 0))

@@ -36,8 +36,8 @@ import click
               help="data directory and logs of the run (default /tmp/od_sim_SEED_PID)")
 @click.option("--keep", is_flag=True, help="keep the database and broker queues afterwards")
 def simulate(customers: int, seed: int, faults: bool, minutes: float, report: Path | None,
-             chart: Path | None, pg_url: str, amqp_url: str, api_workers: int, esign_workers: int, clients: int,
-             work_dir: Path | None, keep: bool) -> None:
+             chart: Path | None, pg_url: str, amqp_url: str, api_workers: int,
+             esign_workers: int, clients: int, work_dir: Path | None, keep: bool) -> None:
     """A simulated bank day on the production topology (`serve all` on PostgreSQL and
     RabbitMQ, sandbox outside parties): customers open accounts, top up, buy, withdraw early
     and withdraw over HTTP; one-month deposits mature at the day's EOD. At the end: ledger
