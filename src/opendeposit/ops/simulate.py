@@ -88,6 +88,12 @@ class CustomerPlan:
     ops: tuple[Op, ...]
 
 
+def client_ip(n: int) -> str:
+    """Customer n's address in 198.18.0.0/15 (RFC 2544, for benchmarks): only ever written in
+    X-Forwarded-For, never connected to."""
+    return f"198.{18 + n // 64_516 % 2}.{n // 254 % 254 + 1}.{n % 254 + 1}"
+
+
 def _card(n: int) -> str:
     from opendeposit.accounts.domain import luhn_check_digit
 
@@ -165,6 +171,7 @@ class Unresolved(Exception):
 class Customer:
     plan: CustomerPlan
     device: str
+    ip: str = ""  # the client address the load balancer reports (X-Forwarded-For)
     token: str = ""
     expected: int = 0  # fen the client saw confirmed on the Class II balance
     card_expected: int = 0
@@ -185,6 +192,8 @@ class Session:
         start, pause, retried = time.monotonic(), 0.2, False
         while True:
             headers = {"Authorization": f"Bearer {c.token}"} if c and c.token else {}
+            if c is not None:  # through the load balancer, from the customer's own network
+                headers["X-Forwarded-For"] = c.ip
             what = ""
             try:
                 async with self.gate:
@@ -218,10 +227,12 @@ class Session:
 
     async def login(self, c: Customer) -> None:
         c.token = ""
-        await self.call(None, "POST", "/api/v1/auth/sms-code",
-                        json_body={"phone": c.plan.phone, "device_id": c.device})
+        status, body = await self.call(c, "POST", "/api/v1/auth/sms-code",
+                                       json_body={"phone": c.plan.phone, "device_id": c.device})
+        if status != 202:
+            raise RuntimeError(f"SMS code for {c.plan.phone} refused: {body}")
         _, sms = await self.call(None, "GET", f"/sandbox/sms/{c.plan.phone}")
-        status, body = await self.call(None, "POST", "/api/v1/auth/login", json_body={
+        status, body = await self.call(c, "POST", "/api/v1/auth/login", json_body={
             "phone": c.plan.phone, "code": sms["code"], "device_id": c.device})
         if status != 200:
             raise RuntimeError(f"login of {c.plan.phone} refused: {body}")
@@ -573,7 +584,7 @@ class Simulation:
                "OPENDEPOSIT_ESB_TRANSPORT": "amqp",
                "OPENDEPOSIT_ESB_AMQP_URL": _via(o.amqp_url, self.mq_proxy.port),
                "OPENDEPOSIT_ESB_AMQP_PREFIX": self.prefix,
-               "OPENDEPOSIT_RATE_LIMITS": "ip=off,customer=off,login=off,login_subject=off",
+               "OPENDEPOSIT_TRUSTED_PROXIES": "127.0.0.1",
                "OPENDEPOSIT_TOKEN_TTL_MINUTES": "1440", "OPENDEPOSIT_TOKEN_IDLE_MINUTES": "1440",
                "OPENDEPOSIT_RECONCILE_AFTER_SECONDS": "10",
                "OPENDEPOSIT_RECONCILE_EVERY_SECONDS": "5",
@@ -662,7 +673,8 @@ class Simulation:
     async def run(self) -> dict[str, Any]:
         o = self.o
         plans = plan_day(o.customers, o.seed)
-        customers = [Customer(p, device=f"sim-{o.seed}-{p.n}") for p in plans]
+        customers = [Customer(p, device=f"sim-{o.seed}-{p.n}", ip=client_ip(p.n))
+                     for p in plans]
         limits = httpx.Limits(max_connections=o.clients, max_keepalive_connections=o.clients)
         async with httpx.AsyncClient(base_url=self.base, timeout=60, limits=limits) as http:
             s = Session(http, self.stats, asyncio.Semaphore(o.clients))
