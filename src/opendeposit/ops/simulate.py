@@ -156,6 +156,7 @@ class Stats:
     done: list[tuple[float, str, bool]] = field(default_factory=list)  # (t, op, confirmed)
     errors: list[tuple[float, str]] = field(default_factory=list)  # (t, what) retried
     waits: list[float] = field(default_factory=list)  # seconds a retried call took to settle
+    slowest: list[dict[str, Any]] = field(default_factory=list)  # the longest retried calls
     unresolved: list[str] = field(default_factory=list)
     business_errors: dict[str, int] = field(default_factory=dict)
 
@@ -190,6 +191,7 @@ class Session:
                    json_body: dict[str, Any] | None = None, retry_pending: bool = False,
                    ) -> tuple[int, dict[str, Any]]:
         start, pause, retried = time.monotonic(), 0.2, False
+        seen: dict[str, int] = {}
         while True:
             headers = {"Authorization": f"Bearer {c.token}"} if c and c.token else {}
             if c is not None:  # through the load balancer, from the customer's own network
@@ -211,19 +213,29 @@ class Session:
                     await self.login(c)
                 else:
                     if retried:
-                        self.stats.waits.append(time.monotonic() - start)
+                        self._settled(method, path, start, seen, r.status_code)
                     return r.status_code, body
             except httpx.TransportError as exc:
                 what = type(exc).__name__
             except ValueError:
                 what = "bad_body"
             retried = True
+            seen[what] = seen.get(what, 0) + 1
             self.stats.errors.append((self.stats.now(), what))
             if time.monotonic() - start > RETRY_CAP_SECONDS:
                 self.stats.unresolved.append(f"{method} {path}: {what}")
                 raise Unresolved(path)
             await asyncio.sleep(pause)
             pause = min(pause * 2, 2.0)
+
+    def _settled(self, method: str, path: str, start: float, seen: dict[str, int],
+                 status: int) -> None:
+        waited = time.monotonic() - start
+        self.stats.waits.append(waited)
+        self.stats.slowest.append({
+            "call": f"{method} {path}", "started_at_s": round(start - self.stats.t0, 1),
+            "waited_s": round(waited, 1), "retried_on": dict(seen), "final_status": status})
+        self.stats.slowest = sorted(self.stats.slowest, key=lambda x: -x["waited_s"])[:5]
 
     async def login(self, c: Customer) -> None:
         c.token = ""
@@ -761,6 +773,7 @@ class Simulation:
         check("no retry waited for end of day", not self.stats.unresolved,
               {"retried_calls": len(self.stats.waits),
                "longest_retry_s": round(longest, 2), "unresolved": self.stats.unresolved[:10],
+               "slowest": self.stats.slowest[:3],
                "all_final_before_eod_at_s": round(self.eod_started, 1)})
         return out
 
