@@ -8,7 +8,7 @@ simulation). Then a pool of asyncio HTTP clients plays the customers: SMS login,
 opening through the sandbox, top-ups, purchases, early withdrawals, withdrawals; every money
 call carries an idempotency key and is retried with the same key on a connection error, a
 5xx, a 202 pending or 409 IDEMPOTENCY_IN_PROGRESS, as the app does. The day starts with some
-one-month deposits bought a month earlier (the month is closed by EOD), so the day's EOD
+3-month deposits bought three months earlier (those days closed by EOD), so the day's EOD
 matures them. With `--faults`, at seeded moments: kill -9 of an API worker, of the relay and of
 a signer (the supervisor restarts them), the broker cut, the database cut.
 
@@ -177,7 +177,7 @@ class Customer:
     expected: int = 0  # fen the client saw confirmed on the Class II balance
     card_expected: int = 0
     holdings: list[int] = field(default_factory=list)  # bought today, not withdrawn
-    maturing: list[int] = field(default_factory=list)  # bought a month ago, due today
+    maturing: list[int] = field(default_factory=list)  # bought on PRE_DAY, due today
     maturing_payout: int = 0
 
 
@@ -292,7 +292,7 @@ async def money(s: Session, c: Customer, op: Op, key: str) -> bool:
 
 async def open_customer(s: Session, c: Customer) -> None:
     """The morning of PRE_DAY: login, account opening in the sandbox, a top-up, and for some
-    the one-month deposit that matures on the simulated day (rollover off)."""
+    the 3-month deposit that matures on the simulated day (rollover off)."""
     p = c.plan
     await s.login(c)
     status, out = await s.call(c, "POST", "/sandbox/quick-account", json_body={
@@ -698,9 +698,9 @@ class Simulation:
                                        json_body={"business_date": DAY.isoformat()})
             if status != 200:
                 raise RuntimeError(f"advancing to {DAY} failed: {out}")
-            self.timings["month_of_eod_s"] = time.monotonic() - t
-            self.say(f"{len(customers)} customers opened on {PRE_DAY}; the month closed "
-                     f"({out['eod_runs']} EOD runs); the day {DAY} begins")
+            self.timings["days_of_eod_s"] = time.monotonic() - t
+            self.say(f"{len(customers)} customers opened on {PRE_DAY}; {out['eod_runs']} EOD "
+                     f"runs later the day {DAY} begins")
             self.stats = s.stats = Stats()
             self.stats.errors.clear()
             stop = asyncio.Event()

@@ -40,9 +40,9 @@ def simulate(customers: int, seed: int, faults: bool, minutes: float, report: Pa
              esign_workers: int, clients: int, work_dir: Path | None, keep: bool) -> None:
     """A simulated bank day on the production topology (`serve all` on PostgreSQL and
     RabbitMQ, sandbox outside parties): customers open accounts, top up, buy, withdraw early
-    and withdraw over HTTP; one-month deposits mature at the day's EOD. At the end: ledger
-    verify, balances equal the confirmed moves, one receipt per movement, no dead letters, no
-    retry waiting for end of day. Exit 1 when a check fails."""
+    and withdraw over HTTP; 3-month deposits bought 92 days earlier mature at the day's EOD.
+    At the end: ledger verify, balances equal the confirmed moves, one receipt per movement,
+    no dead letters, no retry waiting for end of day. Exit 1 when a check fails."""
     from opendeposit.ops.simulate import Options, print_report
     from opendeposit.ops.simulate import simulate as run
 
