@@ -64,6 +64,8 @@ class Options:
     clients: int = 16
     work_dir: Path | None = None
     keep: bool = False
+    broker_cut_seconds: float | None = None  # instead of 60 s scaled to the day
+    db_cut_seconds: float | None = None  # instead of 20 s scaled to the day
     echo: Callable[[str], None] = print
 
 
@@ -135,14 +137,16 @@ class FaultPlan:
     seconds: float  # how long a cut lasts (0 for a kill)
 
 
-def plan_faults(seed: int, day_seconds: float) -> list[FaultPlan]:
-    """Each fault once, in a seeded order, in slots that do not overlap."""
+def plan_faults(seed: int, day_seconds: float, *, broker_cut: float | None = None,
+                db_cut: float | None = None) -> list[FaultPlan]:
+    """Each fault once, in a seeded order, in slots that do not overlap (unless a cut is given
+    longer than its slot: then the day waits for it)."""
     rng = random.Random(f"faults:{seed}")
     kinds = list(FAULTS)
     rng.shuffle(kinds)
     slot = 0.8 / len(kinds)
-    cut = {"broker_cut": max(3.0, 60.0 * day_seconds / 600.0),
-           "db_cut": max(2.0, 20.0 * day_seconds / 600.0)}
+    cut = {"broker_cut": broker_cut or max(3.0, 60.0 * day_seconds / 600.0),
+           "db_cut": db_cut or max(2.0, 20.0 * day_seconds / 600.0)}
     return [FaultPlan(k, 0.08 + i * slot + rng.uniform(0, slot * 0.3), cut.get(k, 0.0))
             for i, k in enumerate(kinds)]
 
@@ -706,8 +710,9 @@ class Simulation:
             stop = asyncio.Event()
             sampler = asyncio.create_task(self.sampler(stop))
             t0 = time.monotonic()
-            faults = ([self.inject(f, t0) for f in plan_faults(o.seed, self.day_seconds)]
-                      if o.faults else [])
+            planned = plan_faults(o.seed, self.day_seconds, broker_cut=o.broker_cut_seconds,
+                                  db_cut=o.db_cut_seconds)
+            faults = [self.inject(f, t0) for f in planned] if o.faults else []
             await asyncio.gather(*(play_day(s, c, t0, self.day_seconds) for c in customers),
                                  *faults)
             self.timings["day_s"] = time.monotonic() - t0

@@ -17,6 +17,10 @@ import click
               "cut the broker (60 s a 10-minute day) and the database, at seeded moments")
 @click.option("--minutes", default=10.0, show_default=True, type=click.FloatRange(0.2, 600),
               help="real minutes the business day is played in")
+@click.option("--broker-cut-seconds", type=click.FloatRange(1, 3600), default=None,
+              help="length of the broker cut instead of 60 s scaled to the day")
+@click.option("--db-cut-seconds", type=click.FloatRange(1, 3600), default=None,
+              help="length of the database cut instead of 20 s scaled to the day")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="write the JSON report here")
 @click.option("--chart", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -35,7 +39,8 @@ import click
 @click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="data directory and logs of the run (default /tmp/od_sim_SEED_PID)")
 @click.option("--keep", is_flag=True, help="keep the database and broker queues afterwards")
-def simulate(customers: int, seed: int, faults: bool, minutes: float, report: Path | None,
+def simulate(customers: int, seed: int, faults: bool, minutes: float,
+             broker_cut_seconds: float | None, db_cut_seconds: float | None, report: Path | None,
              chart: Path | None, pg_url: str, amqp_url: str, api_workers: int,
              esign_workers: int, clients: int, work_dir: Path | None, keep: bool) -> None:
     """A simulated bank day on the production topology (`serve all` on PostgreSQL and
@@ -49,6 +54,7 @@ def simulate(customers: int, seed: int, faults: bool, minutes: float, report: Pa
     opts = Options(customers=customers, seed=seed, faults=faults, minutes=minutes,
                    report=report, pg_admin=pg_url, amqp_url=amqp_url, api_workers=api_workers,
                    esign_workers=esign_workers, clients=clients, work_dir=work_dir, keep=keep,
+                   broker_cut_seconds=broker_cut_seconds, db_cut_seconds=db_cut_seconds,
                    echo=click.echo)
     result = asyncio.run(run(opts))
     print_report(result, click.echo)

@@ -121,3 +121,10 @@ def test_the_chart_marks_every_fault_and_is_valid_svg() -> None:
     for label in ("kill API worker", "kill relay", "kill signer", "broker cut", "database cut"):
         assert f"{label} (1.5 s)" in texts
     assert len(list(root.iter("{http://www.w3.org/2000/svg}polyline"))) == 1
+
+
+def test_cut_lengths_can_be_given_instead_of_scaled() -> None:
+    faults = {f.kind: f for f in sim.plan_faults(3, 60.0, broker_cut=150.0, db_cut=30.0)}
+    assert faults["broker_cut"].seconds == 150.0 and faults["db_cut"].seconds == 30.0
+    assert [f.at for f in sim.plan_faults(3, 60.0)] == [
+        f.at for f in sim.plan_faults(3, 60.0, broker_cut=150.0)]  # same moments
