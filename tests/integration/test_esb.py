@@ -141,12 +141,32 @@ async def test_transport_outage_is_retried_with_backoff_until_it_recovers(platfo
     flaky.down = True
     assert await relay.run_once() == 2
     rows = await outbox_rows(platform)
-    assert [(r.attempts, r.published_at, r.dead) for r in rows] == [(1, None, 0)] * 2
+    # an outage is not the message's failure: attempts untouched, the error kept, retried later
+    assert [(r.attempts, r.published_at, r.dead) for r in rows] == [(0, None, 0)] * 2
     assert all("transport down" in r.last_error for r in rows)
     assert await relay.run_once() == 0  # backing off: not due yet
     flaky.down = False
     await wait_for(lambda: _drained(relay, platform), what="recovery")
     assert await effects(platform) == 2 and flaky.refused == 2 and flaky.delivered == 2
+
+
+async def test_an_outage_longer_than_the_attempt_budget_makes_no_dead_letter(platform) -> None:
+    consumer = Recorder(platform)
+    flaky = FlakyTransport(relay_for(platform, consumer).transport)
+    fast = RetryPolicy(max_attempts=2, base=timedelta(milliseconds=1),
+                       cap=timedelta(milliseconds=5))
+    relay = relay_for(platform, consumer, transport=flaky, policy=fast)
+    await send(platform, "a", "b")
+    flaky.down = True
+    for _ in range(6):  # three times the budget of failures a message may have
+        await asyncio.sleep(0.02)
+        await relay.run_once()
+    assert flaky.refused >= 6
+    rows = await outbox_rows(platform)
+    assert [(r.attempts, r.dead) for r in rows] == [(0, 0)] * 2
+    flaky.down = False
+    await wait_for(lambda: _drained(relay, platform), what="recovery")
+    assert await effects(platform) == 2 and flaky.delivered == 2
 
 
 async def _drained(relay: Relay, p) -> bool:  # type: ignore[no-untyped-def]

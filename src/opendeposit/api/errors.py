@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from opendeposit.errors import OpenDepositError
@@ -30,6 +31,28 @@ _HTTP_CODES = {
     405: ("METHOD_NOT_ALLOWED", "Method not allowed.", "不支持该请求方法。"),
     413: ("PAYLOAD_TOO_LARGE", "The request body is too large.", "请求内容过大。"),
 }
+
+
+# asyncpg's own names for a connection that is gone or not yet accepted (not imported: the
+# driver is optional on the embedded default)
+_DRIVER_GONE = frozenset({"ConnectionDoesNotExistError", "CannotConnectNowError",
+                          "ConnectionFailureError", "TooManyConnectionsError"})
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when the error (or what caused it) is the database being unreachable — a
+    restart, a cut connection, an exhausted pool — rather than a fault of the request."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a short walk down the cause chain
+        if seen is None:
+            return False
+        if isinstance(seen, ConnectionError | sa_exc.TimeoutError | sa_exc.InterfaceError) \
+                or (isinstance(seen, sa_exc.DBAPIError) and seen.connection_invalidated) \
+                or type(seen).__name__ in _DRIVER_GONE:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def install(app: FastAPI) -> None:
@@ -61,6 +84,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):  # rolled back: a retry with the same key is safe
+            log.warning("database unavailable: %r", exc)
+            return JSONResponse(error_body(
+                "SERVICE_UNAVAILABLE", "The service is briefly unavailable. Please try again in "
+                "a few seconds (the same request is safe to repeat).",
+                "服务暂时不可用，请稍后重试（重复提交同一请求是安全的）。"),
+                status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
         log.exception("unhandled error", exc_info=exc)
         err = OpenDepositError()
         return JSONResponse(error_body(err.code, err.message_en, err.message_zh),

@@ -19,6 +19,7 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from opendeposit.esb.envelope import Envelope, MalformedEnvelope
 from opendeposit.esb.registry import MessageRejected, ServiceRegistry, UnknownService
+from opendeposit.esb.transport import TransportUnavailable
 from opendeposit.observability.context import traced
 
 log = logging.getLogger("opendeposit.esb.amqp")
@@ -104,10 +105,16 @@ class AmqpTransport:
             self._connection = connection
 
     async def publish(self, envelope: Envelope) -> None:
-        if self._exchange is None:
-            await self.start()
-        await self._exchange.publish(to_message(envelope), routing_key=envelope.service_code,
-                                     mandatory=True, timeout=self.timeout)
+        try:
+            if self._exchange is None:
+                await self.start()
+            await self._exchange.publish(to_message(envelope),
+                                         routing_key=envelope.service_code,
+                                         mandatory=True, timeout=self.timeout)
+        except (OSError, aio_pika.exceptions.ChannelInvalidStateError) as exc:
+            # connection refused or lost, confirm timed out, channel closed under us: the
+            # broker, not the message (a nack or an unroutable message still counts)
+            raise TransportUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
     async def close(self) -> None:
         if self._connection is not None:

@@ -18,6 +18,9 @@ from opendeposit.observability.context import traced
 
 log = logging.getLogger("opendeposit.esb.relay")
 
+# An outage is waited out with backoff capped here, so receipts resume soon after it ends.
+OUTAGE_BACKOFF_CAP = timedelta(seconds=15)
+
 
 class Relay:
     """Run one per process (several processes are safe: leases and SKIP LOCKED)."""
@@ -30,6 +33,7 @@ class Relay:
         self.batch_size, self.lease, self.poll_seconds = batch_size, lease, poll_seconds
         self._limit = asyncio.Semaphore(concurrency)
         self._wake: asyncio.Event | None = None
+        self._outage = 0  # consecutive passes that found the transport unavailable
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def nudge(self) -> None:
@@ -51,16 +55,35 @@ class Relay:
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
-        delivered = []
+        delivered, unavailable = [], []
         for env, result in zip(batch, results, strict=True):
             if isinstance(result, BaseException) and not isinstance(result, Exception):
                 raise result  # cancellation: the lease brings the rest back later
-            if isinstance(result, Exception):
+            if isinstance(result, ConnectionError):  # returned by _deliver: an outage
+                unavailable.append((env, result))
+            elif isinstance(result, Exception):
                 log.error("could not record the outcome of %s: %r", env.message_id, result)
             elif result:
                 delivered.append(env)
         await store.mark_published(self.db, delivered)
+        await self._wait_out(unavailable, any_delivered=bool(delivered))
         return len(batch)
+
+    async def _wait_out(self, unavailable: list[tuple[Envelope, ConnectionError]], *,
+                        any_delivered: bool) -> None:
+        """The transport could not carry these: try them again after a backoff that grows
+        with the outage (capped), their attempts untouched."""
+        if not unavailable:
+            if any_delivered:
+                self._outage = 0
+            return
+        self._outage += 1
+        delay = min(self.policy.delay(self._outage), OUTAGE_BACKOFF_CAP)
+        error = f"{type(unavailable[0][1]).__name__}: {unavailable[0][1]}"
+        await store.postpone(self.db, [env.message_id for env, _ in unavailable], error,
+                             delay=delay)
+        log.warning("transport unavailable (%s): %d message(s) wait %.1fs, attempts unchanged",
+                    error, len(unavailable), delay.total_seconds())
 
     async def _renew(self, pending: dict[str, Envelope]) -> None:
         """Every third of the lease, extend the claim on what is still being delivered."""
@@ -71,18 +94,22 @@ class Relay:
             except Exception as exc:  # the lease runs out: at worst a duplicate delivery
                 log.warning("could not renew the relay's lease: %r", exc)
 
-    async def _tracked(self, env: Envelope, pending: dict[str, Envelope]) -> bool:
+    async def _tracked(self, env: Envelope,
+                       pending: dict[str, Envelope]) -> bool | ConnectionError:
         try:
             return await self._deliver(env)
         finally:
             pending.pop(env.message_id, None)
 
-    async def _deliver(self, env: Envelope) -> bool:
-        """True when the transport confirmed delivery; a failure is recorded here."""
+    async def _deliver(self, env: Envelope) -> bool | ConnectionError:
+        """True when the transport confirmed delivery; the error when the transport itself was
+        unavailable (an outage, handled per pass); False after recording a failure."""
         async with self._limit:
             try:
                 with traced(env.trace_id, message_id=env.message_id):
                     await self.transport.publish(env)
+            except ConnectionError as exc:  # TransportUnavailable, or a transport's own
+                return exc
             except MessageRejected as exc:
                 await self._failed(env, exc, permanent=True)
             except Exception as exc:

@@ -106,6 +106,19 @@ async def mark_published(db: Database, envelopes: list[Envelope]) -> None:
                            [{"mid": e.message_id, "att": e.attempt} for e in envelopes])
 
 
+async def postpone(db: Database, message_ids: list[str], error: str, *,
+                   delay: timedelta) -> None:
+    """The transport was unavailable: try these again after `delay`, attempts unchanged (an
+    outage is not the message's failure and must not park it as a dead letter)."""
+    if not message_ids:
+        return
+    async with db.transaction() as conn:
+        await conn.execute(outbox.update().where(
+            outbox.c.message_id.in_(message_ids), outbox.c.published_at.is_(None),
+            outbox.c.dead == 0).values(last_error=error[:_MAX_ERROR],
+                                       next_attempt_at=clock.utcnow() + delay))
+
+
 async def mark_failed(db: Database, message_id: str, error: str, *, policy: RetryPolicy,
                       permanent: bool = False) -> str | None:
     """Count a failed delivery; schedule the next one or park it as a dead letter. Also used by

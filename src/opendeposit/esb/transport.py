@@ -8,6 +8,12 @@ from opendeposit.esb.envelope import Envelope
 from opendeposit.esb.registry import ServiceRegistry
 
 
+class TransportUnavailable(ConnectionError):
+    """The transport itself cannot carry anything now (broker down, connection lost, confirm
+    timed out): not the message's fault, so the relay waits the outage out without counting
+    it against the message's attempts (an outage never makes a dead letter)."""
+
+
 class Transport(Protocol):
     """Carries an envelope to its service. `publish` returns only once delivery is certain
     (in-process: the consumer committed; broker: the publisher confirm) and raises otherwise."""
