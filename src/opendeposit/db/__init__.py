@@ -30,12 +30,14 @@ metadata = MetaData(naming_convention=NAMING)
 class Database:
     """Owns the engine; hands out transactions (units of work) and read connections."""
 
-    def __init__(self, url: str, *, pool_size: int = 8, echo: bool = False) -> None:
+    def __init__(self, url: str, *, pool_size: int = 8, max_overflow: int | None = None,
+                 echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
         if not self.is_sqlite:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+            overflow = pool_size if max_overflow is None else max_overflow
+            kwargs.update(pool_size=pool_size, max_overflow=overflow, pool_pre_ping=False)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self._writer = asyncio.Lock() if self.is_sqlite else None
         if self.is_sqlite:
