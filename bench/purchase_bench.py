@@ -127,7 +127,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=20)
     ap.add_argument("--clients", type=int, nargs="+", default=[8, 32])
     ap.add_argument("--customers", type=int, default=500)
-    ap.add_argument("--workers", type=int, default=2,
+    ap.add_argument("--workers", type=int, default=1,
                     help="API processes (opendeposit serve api --workers)")
     ap.add_argument("--pool-size", type=int, default=None,
                     help="OPENDEPOSIT_DB_POOL_SIZE per process (default: the setting's)")
