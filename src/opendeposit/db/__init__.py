@@ -1,8 +1,10 @@
 """Database access: async engines for SQLite and PostgreSQL, one metadata, the unit of work.
 
-The same SQLAlchemy Core statements run on both engines. SQLite serialises writers; we take
-the write lock up front (BEGIN IMMEDIATE) and keep one writer per process with an asyncio lock,
-so a transaction never fails half-way on a lock upgrade.
+The same SQLAlchemy Core statements run on both engines. SQLite serialises writers; a unit of
+work takes the write lock up front (BEGIN IMMEDIATE) and there is one writer per process (an
+asyncio lock), so a transaction never fails half-way on a lock upgrade. Reads begin deferred
+(plain BEGIN): in WAL mode they read a snapshot and neither wait for the writer nor hold it up.
+PostgreSQL: a fixed pool per process (`db_pool_size`, no overflow by default; see docs.md).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 metadata = MetaData(naming_convention=NAMING)
+_READ = "opendeposit_read"  # execution option of read connections: SQLite begins them deferred
 
 
 class Database:
@@ -42,7 +45,7 @@ class Database:
         self._writer = asyncio.Lock() if self.is_sqlite else None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
-            self._reader = self.engine
+            self._reader = self.engine.execution_options(**{_READ: True})
         else:  # reads need no BEGIN/ROLLBACK round trips: each statement sees committed data
             self._reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
@@ -91,7 +94,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read = conn.get_execution_options().get(_READ, False)
+        conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
 
 def is_unique_violation(exc: IntegrityError) -> bool:
