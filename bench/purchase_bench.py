@@ -5,6 +5,10 @@ same run; then an oversell check:
 a scarce product hammered by 32 clients must sell out exactly.
 
     .venv/bin/python bench/purchase_bench.py [--seconds 20] [--clients 8 32] [--customers 500]
+        [--workers 1] [--pool-size N] [--max-overflow N] [--profile FILE] [--no-ceiling]
+
+Each wrk run also samples pg_stat_activity (what the server's sessions wait on) and counts the
+sessions opened meanwhile (connection churn); --profile runs one API process under cProfile.
 
 The API runs as `opendeposit serve api` (one process) with the embedded ESB relay off, so the
 figure is the purchase path itself: auth, idempotency, PIN (cached after the first argon2
