@@ -60,16 +60,20 @@ def recreate_db(name: str) -> str:
 
 
 @contextmanager
-def served(env: dict[str, str], port: int):  # type: ignore[no-untyped-def]
-    """Run `opendeposit serve api` in a subprocess until the block ends."""
+def served(env: dict[str, str], port: int, *, workers: int = 1,  # type: ignore[no-untyped-def]
+           profile: Path | None = None):
+    """Run `opendeposit serve api` in a subprocess until the block ends; with `profile`, one
+    process under cProfile (its stats written there when the server stops)."""
     import socket
 
     with socket.socket() as sock:
         if sock.connect_ex(("127.0.0.1", port)) == 0:
             raise SystemExit(f"port {port} is already in use")
     exe = Path(sys.executable).parent / "opendeposit"
-    proc = subprocess.Popen([str(exe), "serve", "api", "--port", str(port)],
-                            env={**os.environ, **env}, cwd=ROOT)
+    cmd = [str(exe), "serve", "api", "--port", str(port), "--workers", str(workers)]
+    if profile is not None:
+        cmd = [sys.executable, str(ROOT / "bench" / "_profiled.py"), str(profile), *cmd[1:]]
+    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT)
     try:
         for _ in range(100):
             try:
@@ -130,6 +134,9 @@ def wrk(url: str, script: Path, *, clients: int, seconds: int) -> WrkResult:
         raise SystemExit("wrk not found: apt-get install wrk")
     out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{seconds}s", "--latency", "-s",
                           str(script), url], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        if line.startswith("refused: "):
+            print(line, file=sys.stderr)
     return parse_wrk(out)
 
 
@@ -169,13 +176,27 @@ def wrk_post_script(path: Path, *, url_path: str, tokens: list[str],
 
     fields = {**body, "idempotency_key": "KEY"}
     template = json.dumps(fields, separators=(",", ":")).replace("KEY", "w%d-%d")
-    path.write_text(_LUA % (",".join(json.dumps(t) for t in tokens), template, url_path))
+    path.write_text(_LUA % (",".join(json.dumps(t) for t in tokens), template, url_path)
+                    + _SHOW_ERRORS)
     return path
 
 
+# The first few refusals of each wrk thread, printed (the run's count alone does not say why).
+_SHOW_ERRORS = """
+shown = 0
+response = function(status, headers, body)
+  if status >= 300 and shown < 2 then
+    shown = shown + 1
+    io.write("refused: ", status, " ", body:sub(1, 300), "\\n")
+  end
+end
+"""
+
+
 async def warm(port: int, *, url_path: str, tokens: list[str], body: dict[str, str],
-               expect: int) -> None:
-    """One request per customer, so each PIN's argon2 check happens before the measurement."""
+               expect: int, rounds: int = 1) -> None:
+    """`rounds` requests per customer, so each PIN's argon2 check happens before the
+    measurement (the PIN cache is per process: with several API processes, several rounds)."""
     import asyncio
 
     import httpx
@@ -189,4 +210,64 @@ async def warm(port: int, *, url_path: str, tokens: list[str], body: dict[str, s
                                       json={**body, "idempotency_key": f"warm{i}"})
                 assert r.status_code == expect, r.text
 
-        await asyncio.gather(*(one(i, t) for i, t in enumerate(tokens)))
+        await asyncio.gather(*(one(i, t) for i, t in enumerate(tokens * rounds)))
+
+
+class PgSampler:
+    """What the server's sessions of database `db` wait on while a run goes: a sample of
+    pg_stat_activity every `every` seconds (in a thread, one asyncpg connection), and how many
+    sessions were opened meanwhile (pg_stat_database.sessions: connection churn)."""
+
+    def __init__(self, db: str, every: float = 0.05) -> None:
+        import threading
+        from collections import Counter
+
+        self.db, self.every = db, every
+        self.waits: Counter[str] = Counter()
+        self.samples = 0
+        self.sessions_opened = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PgSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        import asyncio
+
+        asyncio.run(self._sample())
+
+    async def _sample(self) -> None:
+        import asyncio
+
+        import asyncpg
+
+        url = PG.replace("postgresql+asyncpg", "postgresql")
+        conn = await asyncpg.connect(f"{url}/{self.db}")
+        sessions = "SELECT sessions FROM pg_stat_database WHERE datname = $1"
+        first = await conn.fetchval(sessions, self.db)
+        try:
+            while not self._stop.is_set():
+                rows = await conn.fetch(
+                    "SELECT CASE WHEN state = 'active' THEN coalesce(wait_event_type || ':' || "
+                    "wait_event, 'CPU (active)') ELSE state END AS w, count(*) AS n "
+                    "FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend' GROUP BY 1", self.db)
+                for r in rows:
+                    self.waits[r["w"]] += r["n"]
+                self.samples += 1
+                await asyncio.sleep(self.every)
+            self.sessions_opened = int(await conn.fetchval(sessions, self.db)) - int(first)
+        finally:
+            await conn.close()
+
+    def summary(self) -> str:
+        """Mean sessions per state/wait event over the samples, and sessions opened."""
+        n = max(self.samples, 1)
+        parts = [f"{w} {c / n:.1f}" for w, c in self.waits.most_common(8)]
+        return f"sessions opened {self.sessions_opened}; mean sessions: " + ", ".join(parts)

@@ -5,6 +5,10 @@ same run; then an oversell check:
 a scarce product hammered by 32 clients must sell out exactly.
 
     .venv/bin/python bench/purchase_bench.py [--seconds 20] [--clients 8 32] [--customers 500]
+        [--workers 1] [--pool-size N] [--max-overflow N] [--profile FILE] [--no-ceiling]
+
+Each wrk run also samples pg_stat_activity (what the server's sessions wait on) and counts the
+sessions opened meanwhile (connection churn); --profile runs one API process under cProfile.
 
 The API runs as `opendeposit serve api` (one process) with the embedded ESB relay off, so the
 figure is the purchase path itself: auth, idempotency, PIN (cached after the first argon2
@@ -16,12 +20,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import subprocess
 import tempfile
 from pathlib import Path
 
 from _common import (
+    PgSampler,
     ceiling_script,
     machine,
     psql,
@@ -125,6 +131,18 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=20)
     ap.add_argument("--clients", type=int, nargs="+", default=[8, 32])
     ap.add_argument("--customers", type=int, default=500)
+    ap.add_argument("--workers", type=int, default=1,
+                    help="API processes (opendeposit serve api --workers)")
+    ap.add_argument("--pool-size", type=int, default=None,
+                    help="OPENDEPOSIT_DB_POOL_SIZE per process (default: the setting's)")
+    ap.add_argument("--max-overflow", type=int, default=None,
+                    help="OPENDEPOSIT_DB_MAX_OVERFLOW per process (default: the setting's)")
+    ap.add_argument("--profile", type=Path, default=None,
+                    help="run one API process under cProfile, stats written to this file")
+    ap.add_argument("--redis", default="redis://127.0.0.1:6379/3",
+                    help="OPENDEPOSIT_REDIS_URL when --workers > 1 ('' for none: then each "
+                    "request checks its token in the database)")
+    ap.add_argument("--no-ceiling", action="store_true", help="skip the pgbench ceiling")
     args = ap.parse_args()
     db = "od_bench_purchase"
     url = recreate_db(db)
@@ -136,19 +154,33 @@ def main() -> None:
                    for code in ("HOT", "SCARCE"))
     env = {"DATABASE_URL": url, "OPENDEPOSIT_ENV": "sandbox", "OPENDEPOSIT_DATA_DIR":
            str(data_dir), "OPENDEPOSIT_TOKEN_TTL_MINUTES": "600",
-           "OPENDEPOSIT_ESB_EMBEDDED_RELAY": "false", "OPENDEPOSIT_DB_POOL_SIZE": "16"}
-    rows = []
-    with served(env, PORT):
+           "OPENDEPOSIT_ESB_EMBEDDED_RELAY": "false",
+           # every request comes from 127.0.0.1 and a few hundred customers: the per-IP and
+           # per-customer limits would refuse most of the run (429s that wrk counts as done)
+           "OPENDEPOSIT_RATE_LIMITS": "ip=off,customer=off"}
+    if args.pool_size:
+        env["OPENDEPOSIT_DB_POOL_SIZE"] = str(args.pool_size)
+    if args.max_overflow is not None:
+        env["OPENDEPOSIT_DB_MAX_OVERFLOW"] = str(args.max_overflow)
+    rows, waits = [], []
+    workers = 1 if args.profile else args.workers
+    if workers > 1 and args.redis:  # as deployed: workers share token revocations in Redis
+        env["OPENDEPOSIT_REDIS_URL"] = args.redis
+    with served(env, PORT, workers=workers, profile=args.profile):
         asyncio.run(warm(PORT, url_path="/api/v1/deposits", tokens=tokens, expect=201,
-                         body={"product_code": "HOT", "amount": "100.00", "pin": PIN}))
+                         body={"product_code": "HOT", "amount": "100.00", "pin": PIN},
+                         rounds=3 * workers if workers > 1 else 1))
         for c in args.clients:
-            rows.append((c, wrk(f"http://127.0.0.1:{PORT}", hot, clients=c,
-                                seconds=args.seconds)))
+            with PgSampler(db) as sampler:
+                rows.append((c, wrk(f"http://127.0.0.1:{PORT}", hot, clients=c,
+                                    seconds=args.seconds)))
+            waits.append((c, sampler.summary()))
         oversell = wrk(f"http://127.0.0.1:{PORT}", scarce, clients=32,
                        seconds=max(10, args.seconds // 2))
-    refs = ceiling(args.seconds, args.clients)
+    refs = {} if args.no_ceiling else ceiling(args.seconds, args.clients)
     sold, fen, left = oversell_check(db)
-    print(f"\nmachine: {machine()}\n")
+    print(f"\nmachine: {machine()}; API processes: {workers}; load average (1/5/15 min) "
+          f"at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
     print("| clients | purchases/s | p50 ms | p99 ms | non-2xx | ceiling shard16 TPS "
           "(p50/p99 ms) | ratio | ceiling hot-row TPS |")
     print("|---|---|---|---|---|---|---|---|")
@@ -158,6 +190,8 @@ def main() -> None:
         ratio = r.rps / tps if tps else 0.0
         print(f"| {c} | {r.rps:.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.non_2xx} | "
               f"{tps:.0f} ({p50:.2f}/{p99:.2f}) | {ratio:.3f} | {hot_row:.0f} |")
+    for c, summary in waits:
+        print(f"\n{c} clients, PostgreSQL side: {summary}")
     quota = SCARCE_UNITS * 10_000
     verdict = "no oversell" if fen + left == quota and fen <= quota else "OVERSOLD"
     verdict += ", sold out exactly" if sold == SCARCE_UNITS and left == 0 else ", not sold out"

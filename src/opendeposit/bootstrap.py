@@ -21,7 +21,8 @@ from opendeposit.sharedstate import build_shared_state
 
 def build_platform(settings: Settings, *, db: Database | None = None) -> Platform:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = db or Database(settings.effective_database_url, pool_size=settings.db_pool_size)
+    db = db or Database(settings.effective_database_url, pool_size=settings.db_pool_size,
+                       max_overflow=settings.db_max_overflow)
     keys = KeyRing.load_or_create(settings.key_dir)
     vault = Vault(keys)
     sandbox: dict[str, object] = {}

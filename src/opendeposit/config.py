@@ -45,7 +45,11 @@ class Settings(BaseSettings):
         default="admin", description="comma-separated staff roles that must use TOTP MFA "
         "(enrolled at their first login); staff of other roles may enrol themselves")
     ledger_chains: int = 16
-    db_pool_size: int = 8
+    db_pool_size: int = Field(default=16, description="PostgreSQL connections each process "
+                              "keeps (docs/performance.md: from 8 to 32 clients)")
+    db_max_overflow: int = Field(default=0, description="connections beyond db_pool_size "
+                                 "opened under load and closed on return; 0 = requests wait "
+                                 "for a pooled one instead (no connection churn)")
     max_body_bytes: int = 64 * 1024
     card_network_url: str = ""
     sandbox_card_network: str = Field(

@@ -89,7 +89,7 @@ async def _record(db: Database, day: date, *, step: str, report: dict[str, objec
 
 async def advance_to(db: Database, plan: EodPlan, target: date) -> list[EodResult]:
     """Run EOD for each day until the business date reaches `target` (sandbox clock)."""
-    results = []
+    results: list[EodResult] = []
     while True:
         async with db.read() as conn:
             day = await clock.current_business_date(conn)

@@ -243,8 +243,9 @@ async def batch_history(who: StaffDep, p: PlatformDep,
     async with p.db.read() as conn:
         runs = (await conn.execute(select(clock.eod_run).order_by(
             clock.eod_run.c.business_date.desc()).limit(limit))).all()
-        failed = dict((await conn.execute(select(eod_failure.c.business_date, func.count())
-                                          .group_by(eod_failure.c.business_date))).all())
+        failed: dict[Any, int] = dict((await conn.execute(
+            select(eod_failure.c.business_date, func.count())
+            .group_by(eod_failure.c.business_date))).all())
     return {"items": [{
         "business_date": r.business_date.isoformat(), "status": r.status, "step": r.step,
         "started_at": clock.as_utc(r.started_at).isoformat(),

@@ -29,6 +29,8 @@ router = APIRouter(prefix="/admin/api/v1/auth", tags=["admin: staff login"],
                    responses={401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 422: ERROR_SCHEMA})
 
 
+Pending = Literal["password_change", "mfa_enrolment"]  # what a first login still asks
+
 class StaffLoginRequest(Strict):
     username: StrictStr = Field(min_length=1, max_length=32, examples=["admin"])
     password: StrictStr = Field(min_length=1, max_length=MAX_PASSWORD)
@@ -48,7 +50,7 @@ class StaffLoginResponse(BaseModel):
     staff_id: int
     roles: list[str]
     expires_in: int = Field(description="seconds")
-    pending: Literal["password_change", "mfa_enrolment"] | None = Field(
+    pending: Pending | None = Field(
         description="what this token must do first; null: a full session")
     password_change_required: bool
     mfa_enabled: bool
@@ -71,12 +73,12 @@ class StaffMe(BaseModel):
     username: str
     display_name: str
     roles: list[str]
-    pending: Literal["password_change", "mfa_enrolment"] | None
+    pending: Pending | None
     mfa_enabled: bool
 
 
 def _answer(p: PlatformDep, s: staff.Session) -> StaffLoginResponse:
-    pending = "password_change" if s.password_change_required else \
+    pending: Pending | None = "password_change" if s.password_change_required else \
         "mfa_enrolment" if s.mfa_enrolment is not None else None
     enrol = None if s.mfa_enrolment is None else MfaEnrolmentView(
         secret=s.mfa_enrolment.secret, otpauth_uri=s.mfa_enrolment.otpauth_uri,
@@ -142,7 +144,7 @@ async def whoami(who: StaffDep, p: PlatformDep) -> StaffMe:
         view = await manage.one(p.db, who.id)
     except manage.StaffNotFound as exc:
         raise Unauthorized() from exc
-    pending = "password_change" if PENDING_PASSWORD in who.roles else \
+    pending: Pending | None = "password_change" if PENDING_PASSWORD in who.roles else \
         "mfa_enrolment" if PENDING_MFA in who.roles else None
     return StaffMe(staff_id=who.id, username=view["username"],
                    display_name=view["display_name"], roles=view["roles"], pending=pending,

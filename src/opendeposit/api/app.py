@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi_offline import FastAPIOffline
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opendeposit import __version__
 from opendeposit.api import (
@@ -226,13 +226,13 @@ class BodyLimit:
             return
         seen = 0
 
-        async def limited() -> dict:  # type: ignore[type-arg]
+        async def limited() -> Message:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:  # a body that lied about its length, or chunked
                 raise PayloadTooLarge()
-            return message  # type: ignore[no-any-return]
+            return message
 
         await self.app(scope, limited, send)
 

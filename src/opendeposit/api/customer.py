@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -135,9 +135,10 @@ async def _account_view(p, customer_id: int) -> s.AccountView:  # type: ignore[n
         opened_on=opened.isoformat())
 
 
-MOVE_RESPONSES = {200: {"model": s.MoveResult}, 202: {"model": s.MoveResult,
-                  "description": "Sent to the card network; the answer is pending"},
-                  403: ERROR_SCHEMA, 409: ERROR_SCHEMA, 423: ERROR_SCHEMA, 404: ERROR_SCHEMA}
+MOVE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": s.MoveResult},
+    202: {"model": s.MoveResult, "description": "Sent to the card network; the answer is pending"},
+    403: ERROR_SCHEMA, 409: ERROR_SCHEMA, 423: ERROR_SCHEMA, 404: ERROR_SCHEMA}
 
 
 @router.post("/account/top-up", tags=["account"], responses=MOVE_RESPONSES)

@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opendeposit.api.proxies import Network, client_address
 from opendeposit.observability.context import REQUEST_ID_HEADER, traced
 from opendeposit.observability.metrics import process_metrics
-from opendeposit.ratelimit import RateLimited, RateLimiter
+from opendeposit.ratelimit import RateLimited
 
 log = logging.getLogger("opendeposit.access")
 
@@ -33,9 +33,15 @@ DOCS_PATHS = ("/docs", "/redoc")
 LIMITED_PREFIXES = ("/api/", "/admin/api/")  # the APIs; the console's own files are not counted
 
 
+class Limiter(Protocol):
+    """What the edge needs of a rate limiter (`ratelimit.RateLimiter`, or the app's lazy one)."""
+
+    async def check(self, name: str, subject: str | int) -> None: ...
+
+
 class Edge:
     def __init__(self, app: ASGIApp, *, trusted_proxies: tuple[Network, ...] = (),
-                 limiter: RateLimiter | None = None, hsts_seconds: int = 0,
+                 limiter: Limiter | None = None, hsts_seconds: int = 0,
                  access_log: bool = True) -> None:
         self.app, self.trusted, self.limiter = app, trusted_proxies, limiter
         self.access_log = access_log

@@ -4,6 +4,7 @@ whose keys depend on the rule (docs/risk.md)."""
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -214,9 +215,9 @@ class ListImportView(BaseModel):
 
 
 class ListSummary(BaseModel):
-    list: str
+    list: str  # the field's name shadows the builtin in the class body below it
     active: int
-    imports: list[ListImportView]
+    imports: builtins.list[ListImportView]
 
 
 class LargeValueTransaction(BaseModel):

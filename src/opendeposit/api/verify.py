@@ -34,7 +34,8 @@ class VerificationView(BaseModel):
 
 
 class LookupView(BaseModel):
-    genuine: bool = Field(True, description="a receipt found by number and code is the bank's")
+    genuine: bool = Field(default=True,
+                          description="a receipt found by number and code is the bank's")
     receipt_no: str
     fields: dict[str, Any]
     superseded_by: str | None = Field(None, description="the receipt re-issued in its place")

@@ -47,8 +47,8 @@ class WeChatOut(BaseModel):
     customer_id: int | None = None
     expires_in: int | None = Field(None, description="seconds the token (or the pending "
                                    "wechat_session) stays valid")
-    wechat_session: str | None = Field(None, description="opaque; valid 10 minutes, once")
-    linked: bool = Field(False, description="the phone was already a customer (SMS login): "
+    wechat_session: str | None = Field(default=None, description="opaque; valid 10 minutes, once")
+    linked: bool = Field(default=False, description="the phone was already a customer (SMS login): "
                          "the WeChat account is now linked to that customer")
 
 

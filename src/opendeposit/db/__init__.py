@@ -1,8 +1,10 @@
 """Database access: async engines for SQLite and PostgreSQL, one metadata, the unit of work.
 
-The same SQLAlchemy Core statements run on both engines. SQLite serialises writers; we take
-the write lock up front (BEGIN IMMEDIATE) and keep one writer per process with an asyncio lock,
-so a transaction never fails half-way on a lock upgrade.
+The same SQLAlchemy Core statements run on both engines. SQLite serialises writers; a unit of
+work takes the write lock up front (BEGIN IMMEDIATE) and there is one writer per process (an
+asyncio lock), so a transaction never fails half-way on a lock upgrade. Reads begin deferred
+(plain BEGIN): in WAL mode they read a snapshot and neither wait for the writer nor hold it up.
+PostgreSQL: a fixed pool per process (`db_pool_size`, no overflow by default; see docs.md).
 """
 
 from __future__ import annotations
@@ -25,22 +27,25 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 metadata = MetaData(naming_convention=NAMING)
+_READ = "opendeposit_read"  # execution option of read connections: SQLite begins them deferred
 
 
 class Database:
     """Owns the engine; hands out transactions (units of work) and read connections."""
 
-    def __init__(self, url: str, *, pool_size: int = 8, echo: bool = False) -> None:
+    def __init__(self, url: str, *, pool_size: int = 8, max_overflow: int | None = None,
+                 echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
         if not self.is_sqlite:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False)
+            overflow = pool_size if max_overflow is None else max_overflow
+            kwargs.update(pool_size=pool_size, max_overflow=overflow, pool_pre_ping=False)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self._writer = asyncio.Lock() if self.is_sqlite else None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
-            self._reader = self.engine
+            self._reader = self.engine.execution_options(**{_READ: True})
         else:  # reads need no BEGIN/ROLLBACK round trips: each statement sees committed data
             self._reader = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
@@ -89,7 +94,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read = conn.get_execution_options().get(_READ, False)
+        conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
 
 def is_unique_violation(exc: IntegrityError) -> bool:

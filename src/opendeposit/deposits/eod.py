@@ -135,7 +135,9 @@ async def _mature(db: Database, vault: Vault, outcomes: list[Outcome], day: date
         return names[row.name_enc]
 
     async def work(conn: AsyncConnection) -> None:
-        rolling = [o for o in outcomes if o.renewal is not None]
+        # new ids in holding order, whatever the chunk's lock order: a chunk of any size then
+        # writes the rows a run of one holding at a time writes (test_eod_equivalence.py)
+        rolling = sorted((o for o in outcomes if o.renewal is not None), key=lambda o: o.row.id)
         ids = dict(zip([o.row.id for o in rolling],
                        await next_ids(conn, "holding", len(rolling)), strict=True))
         now = clock.utcnow()

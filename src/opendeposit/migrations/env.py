@@ -21,7 +21,9 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
 
 
 async def _online() -> None:
-    engine = create_async_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    assert url is not None, "migrate() sets sqlalchemy.url"
+    engine = create_async_engine(url)
     async with engine.connect() as conn:
         await conn.run_sync(_run)
         await conn.commit()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from typing import Any
 
 from opendeposit.identity.ports import Action, Face
@@ -33,7 +34,8 @@ def camera(image: Any, rnd: random.Random, *, noise: float = 3.0, quality: int =
     import numpy as np
 
     h, w = image.shape[:2]
-    m = np.float32([[1, 0, rnd.uniform(-shake, shake)], [0, 1, rnd.uniform(-shake, shake)]])
+    m = np.array([[1, 0, rnd.uniform(-shake, shake)], [0, 1, rnd.uniform(-shake, shake)]],
+                 dtype=np.float32)
     out = cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_REFLECT).astype(np.float32)
     out = out * rnd.uniform(0.94, 1.06) + rnd.uniform(-4, 4)
     seed = rnd.randrange(1 << 30)
@@ -180,12 +182,13 @@ def still_moved(engine: Any, photo: Any, actions: list[Action], *, seed: int = 0
     rnd = random.Random(seed)
 
     def tilt(k: float) -> Any:
-        src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+        src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
         dx, dy = k * 0.08 * w, abs(k) * 0.05 * h
-        dst = np.float32([[dx, -dy if k > 0 else dy], [w + dx, dy if k > 0 else -dy],
-                          [w + dx, h - dy if k > 0 else h + dy],
-                          [dx, h + dy if k > 0 else h - dy]])
-        dst += np.float32([[rnd.uniform(-6, 6), rnd.uniform(-6, 6)] for _ in range(4)])
+        dst = np.array([[dx, -dy if k > 0 else dy], [w + dx, dy if k > 0 else -dy],
+                        [w + dx, h - dy if k > 0 else h + dy],
+                        [dx, h + dy if k > 0 else h - dy]], dtype=np.float32)
+        dst += np.array([[rnd.uniform(-6, 6), rnd.uniform(-6, 6)] for _ in range(4)],
+                        dtype=np.float32)
         m = cv2.getPerspectiveTransform(src, dst)
         return cv2.warpPerspective(base, m, (w, h), borderMode=cv2.BORDER_REFLECT)
 
@@ -194,8 +197,8 @@ def still_moved(engine: Any, photo: Any, actions: list[Action], *, seed: int = 0
                               for a in actions]
 
 
-def _rbf_warp(image: Any, points: list[tuple[float, float]],
-              moves: list[tuple[float, float]], sigma: float) -> Any:
+def _rbf_warp(image: Any, points: Sequence[tuple[float, float]],
+              moves: Sequence[tuple[float, float]], sigma: float) -> Any:
     """A smooth warp moving each control point by its move (Gaussian radial basis)."""
     import cv2
     import numpy as np
@@ -234,7 +237,7 @@ def still_animated(engine: Any, photo: Any, actions: list[Action], *, seed: int 
     frames = []
     for action in actions:
         pts = [tuple(p) for p in lm] + anchors
-        mv = [(0.0, 0.0)] * len(pts)
+        mv: Sequence[tuple[float, float]] = [(0.0, 0.0)] * len(pts)
         if action in (Action.TURN_LEFT, Action.TURN_RIGHT):
             s = 0.28 * d * (1 if action is Action.TURN_LEFT else -1)
             mv = [(0.5 * s, 0), (0.5 * s, 0), (s, 0), (0.6 * s, 0), (0.6 * s, 0)] + [(0, 0)] * 4
@@ -282,7 +285,7 @@ def on_screen(image: Any, *, pitch: float = 1.6, seed: int = 0) -> Any:
     h, w = image.shape[:2]
     sh, sw = int(h * pitch), int(w * pitch)
     shown = cv2.resize(image, (sw, sh), interpolation=cv2.INTER_LINEAR).astype(np.float32)
-    sub = np.zeros((sh * 3, sw * 3, 3), np.float32)
+    sub: Any = np.zeros((sh * 3, sw * 3, 3), np.float32)
     for k, ch in enumerate((2, 1, 0)):  # B G R in OpenCV order: stripes R, G, B left to right
         sub[:, k::3, ch] = np.repeat(shown[..., ch], 3, axis=0)
     sub[2::3, :, :] *= 0.25  # the black matrix between rows
