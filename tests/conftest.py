@@ -139,6 +139,8 @@ async def _reset_pg(url: str) -> None:
     tables = ", ".join(t.name for t in metadata.sorted_tables)
     async with db.transaction() as conn:
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # standalone sequences are not owned by a column, so RESTART IDENTITY leaves them
+        await conn.execute(text("ALTER SEQUENCE IF EXISTS transaction_serial_seq RESTART"))
     await migrate(db, chains=16, start_date=START)
     await db.dispose()
 
