@@ -14,8 +14,6 @@ from opendeposit import clock
 from opendeposit.accounts import service as accounts
 from opendeposit.accounts import statement as statements
 from opendeposit.accounts.domain import (
-    DAILY_LIMIT,
-    YEARLY_LIMIT,
     mask_id_number,
     mask_name,
     mask_phone,
@@ -126,11 +124,7 @@ async def _account_view(p, customer_id: int) -> s.AccountView:  # type: ignore[n
         account_no=acct.account_no[:4] + "****" + acct.account_no[-4:], balance=format_amount(bal),
         status=acct.status.value,
         bound_card=s.BoundCardView(bank=acct.card_bank, card_no_masked="****" + acct.card_last4),
-        limits=[s.LimitView(bucket=u.bucket.value, daily_limit=format_amount(DAILY_LIMIT),
-                            yearly_limit=format_amount(YEARLY_LIMIT),
-                            used_today=format_amount(u.used_today),
-                            used_this_year=format_amount(u.used_this_year),
-                            left_today=format_amount(u.left_today)) for u in usages],
+        limits=[s.LimitView(**accounts.limit_view(u)) for u in usages],
         opened_on=opened.isoformat())
 
 

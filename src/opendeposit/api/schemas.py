@@ -57,12 +57,17 @@ class BoundCardView(BaseModel):
 
 
 class LimitView(BaseModel):
+    """A Class II counter (domain.md §1.3): `out_non_bound` / `in_non_bound` are capped at
+    10,000.00 a day and 200,000.00 a year combined; `bound_in`, `bound_out` (the bound card)
+    and `products` (deposit purchases) are outside the caps, counted and shown (limits null)."""
+
     bucket: str
-    daily_limit: str
-    yearly_limit: str
+    capped: bool
+    daily_limit: str | None
+    yearly_limit: str | None
     used_today: str
     used_this_year: str
-    left_today: str
+    left_today: str | None
 
 
 class AccountView(BaseModel):

@@ -15,9 +15,11 @@ from typing import Any
 
 from opendeposit.accounts.domain import (
     CustomerAccount,
+    LimitBucket,
     Operation,
     check_allowed,
     mask_account_no,
+    usage_steps,
 )
 from opendeposit.errors import BusinessRuleViolation
 from opendeposit.ledger.domain import BANK_SETTLEMENT, CARD_IN_TRANSIT, JournalEntry
@@ -131,7 +133,9 @@ def settle_plan(order: OpenOrder, result: TransferResult, *, business_date: date
     steps: list[Step] = [guard] if post is None else [post, guard] if top_up_done else \
         [guard, post]
     answer = answer_of(order, status.value, Fen(balance), result.failure_code)
-    if status is TransferStatus.SUCCEEDED:
+    if status is TransferStatus.SUCCEEDED:  # counted (outside the Class II caps), §1.3
+        bucket = LimitBucket.BOUND_IN if order.direction == TOP_UP else LimitBucket.BOUND_OUT
+        steps += usage_steps(order.account.id, bucket, order.amount, business_date)
         steps.append(Outbox((Message(RECEIPT_SERVICE, RECEIPT_TARGET, Doc(receipt_request(
             order, business_date, receipt_hash, bank_name=bank_name))),)))
     steps.append(Complete(order.account.customer_id, order.key, answer))

@@ -133,6 +133,9 @@ const zh = {
   limitBucket: {
     out_non_bound: '消费及向非绑定账户转出',
     in_non_bound: '非绑定账户转入',
+    bound_in: '绑定卡转入（不占限额）',
+    bound_out: '转出至绑定卡（不占限额）',
+    products: '购买本行存款产品（不占限额）',
   },
   limits: {
     yearly_limit: '年度限额',
@@ -821,6 +824,9 @@ const en = {
   limitBucket: {
     out_non_bound: 'Payments and transfers to other accounts',
     in_non_bound: 'Transfers in from other accounts',
+    bound_in: 'Top-ups from the bound card (not capped)',
+    bound_out: 'Withdrawals to the bound card (not capped)',
+    products: 'Deposit purchases (not capped)',
   },
   limits: {
     yearly_limit: 'Yearly limit',
