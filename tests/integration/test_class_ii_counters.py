@@ -16,6 +16,7 @@ from opendeposit.accounts.models import limit_usage
 from opendeposit.db.apply import apply
 from opendeposit.deposits import service as deposits
 from opendeposit.payments import service as payments
+from opendeposit.risk.service import forget_rules
 from opendeposit.writeplan import Plan
 from tests.helpers import (
     PIN,
@@ -47,8 +48,15 @@ async def _count(p, account_id: int, bucket: LimitBucket, amount: int, day: date
 
 async def test_l3_bound_card_in_and_out_are_counted_outside_the_caps(platform) -> None:
     """L3: 50,000 from the bound card and 50,000 back the same day are both allowed; they are
-    counted and shown, and the capped buckets stay untouched."""
+    counted and shown, and the capped buckets stay untouched. (The same pair is also a rapid
+    in-and-out, which a risk rule holds — test_risk_money_path; here that rule only alerts.)"""
     c = await open_customer(platform, card_balance=10_000_000)
+    async with api_client(platform) as client:
+        r = await client.put("/admin/api/v1/risk/rules/RAPID_IN_OUT", headers=await bearer(
+            platform, 900, kind="staff", roles=("risk",)), json={"action": "alert",
+                                                                 "reason": "L3 is about limits"})
+        assert r.status_code == 200, r.text
+    forget_rules()
     up = await payments.top_up(**payment_ports(platform), customer_id=c.customer_id,
                                amount=5_000_000, pin=PIN, idempotency_key="in")
     down = await payments.withdraw(**payment_ports(platform), customer_id=c.customer_id,

@@ -27,6 +27,7 @@ from opendeposit.api.deps import (
     check_limit,
     client_ip,
     limit_by_ip,
+    money_screen,
 )
 from opendeposit.api.errors import ERROR_SCHEMA
 from opendeposit.auth import service as auth
@@ -134,22 +135,28 @@ MOVE_RESPONSES = {200: {"model": s.MoveResult}, 202: {"model": s.MoveResult,
 
 
 @router.post("/account/top-up", tags=["account"], responses=MOVE_RESPONSES)
-async def top_up(body: s.MoveRequest, who: CustomerDep, p: PlatformDep) -> JSONResponse:
-    """Pulls `amount` from the bound card into the Class II account (PIN, idempotent)."""
+async def top_up(body: s.MoveRequest, who: CustomerDep, p: PlatformDep,
+                 request: Request) -> JSONResponse:
+    """Pulls `amount` from the bound card into the Class II account (PIN, idempotent).
+    `403 STEP_UP_REQUIRED` → verify, then repeat with `step_up_id` and the same key."""
     answer = await payments.top_up(
         db=p.db, vault=p.vault, pins=p.pins, cards=p.cards, bank_name=p.settings.bank_name,
         customer_id=who.id, amount=parse_amount(body.amount), pin=body.pin,
-        idempotency_key=body.idempotency_key)
+        idempotency_key=body.idempotency_key,
+        screen=money_screen(request, who, p, body.step_up_id))
     return JSONResponse(answer.body, status_code=answer.status_code)
 
 
 @router.post("/account/withdraw", tags=["account"], responses=MOVE_RESPONSES)
-async def withdraw(body: s.MoveRequest, who: CustomerDep, p: PlatformDep) -> JSONResponse:
-    """Pushes `amount` from the Class II account to the bound card — and nowhere else."""
+async def withdraw(body: s.MoveRequest, who: CustomerDep, p: PlatformDep,
+                   request: Request) -> JSONResponse:
+    """Pushes `amount` from the Class II account to the bound card — and nowhere else. A
+    withdrawal a risk rule holds answers `202 {status: held, hold_id}` until staff decide."""
     answer = await payments.withdraw(
         db=p.db, vault=p.vault, pins=p.pins, cards=p.cards, bank_name=p.settings.bank_name,
         customer_id=who.id, amount=parse_amount(body.amount), pin=body.pin,
-        idempotency_key=body.idempotency_key)
+        idempotency_key=body.idempotency_key,
+        screen=money_screen(request, who, p, body.step_up_id))
     return JSONResponse(answer.body, status_code=answer.status_code)
 
 

@@ -22,7 +22,7 @@ from opendeposit import clock, idempotency
 from opendeposit.accounts import service as accounts
 from opendeposit.accounts.domain import AccountStatus
 from opendeposit.db import Database
-from opendeposit.db.apply import apply, apply_in, in_transaction, next_ids
+from opendeposit.db.apply import apply_in, next_ids
 from opendeposit.db.driver import AttrRow, driver_connection
 from opendeposit.deposits import records
 from opendeposit.deposits.decide import (
@@ -38,6 +38,10 @@ from opendeposit.deposits.models import holding
 from opendeposit.products import quota
 from opendeposit.products import service as products
 from opendeposit.products.domain import ProductTerms, RateEntry, RateNotDefined, RateTable
+from opendeposit.risk import gate
+from opendeposit.risk.gate import Screen
+from opendeposit.risk.history import EventKind
+from opendeposit.risk.service import Outcome
 from opendeposit.security import PinHasher, Vault
 from opendeposit.writeplan import Answer, Claim, Plan, PlanAbandoned
 
@@ -56,8 +60,10 @@ class _Context:
 
 
 async def purchase(*, db: Database, vault: Vault, pins: PinHasher, customer_id: int,
-                   product_code: str, amount: int, pin: str, idempotency_key: str) -> Answer:
-    """Buy `amount` fen of a product from the Class II balance → 201 with the new holding."""
+                   product_code: str, amount: int, pin: str, idempotency_key: str,
+                   screen: Screen | None = None) -> Answer:
+    """Buy `amount` fen of a product from the Class II balance → 201 with the new holding.
+    The risk rules judge it in the plan's transaction (`risk.gate`)."""
     request = idempotency.Request.of(owner=customer_id, key=idempotency_key,
                                      operation=PURCHASE, product_code=product_code,
                                      amount=amount)
@@ -67,7 +73,8 @@ async def purchase(*, db: Database, vault: Vault, pins: PinHasher, customer_id: 
         await accounts.verify_pin(db=db, pins=pins, customer_id=customer_id, pin=pin,
                                   known=ctx.pin)
         facts = _facts(vault, ctx.row, code=product_code)
-        return await _buy(db, facts, req.claim(), amount=amount, holding_id=ctx.holding_id)
+        return await _buy(db, vault, facts, req.claim(), amount=amount,
+                          holding_id=ctx.holding_id, screen=screen)
 
     return await idempotency.run_once(db, request, seen=ctx.idem_state, work=work)
 
@@ -145,26 +152,36 @@ def _ceiling(terms: ProductTerms, entries: str | None, day: date) -> Decimal | N
         return None
 
 
-async def _buy(db: Database, facts: PurchaseFacts, claim: Claim, *, amount: int,
-               holding_id: int | None) -> Answer:
+async def _buy(db: Database, vault: Vault, facts: PurchaseFacts, claim: Claim, *, amount: int,
+               holding_id: int | None, screen: Screen | None) -> Answer:
     now = clock.utcnow()
-    try:
-        if db.is_sqlite:
-            async with db.transaction() as conn:
-                hid = (await next_ids(conn, "holding", 1))[0]
-                bought = decide_purchase(facts, claim, amount=amount, holding_id=hid, now=now)
-                await apply_in(conn, bought.plan + Plan((bought.home_take,), now))
-        else:
-            assert holding_id is not None
-            bought = decide_purchase(facts, claim, amount=amount, holding_id=holding_id,
-                                     now=now)
-            await apply(db, bought.plan + Plan((bought.home_take,), now))
+    # every rule of the purchase first: a refused purchase writes nothing, not even a decision
+    decide_purchase(facts, claim, amount=amount, holding_id=holding_id or 0, now=now)
+    call = gate.MoneyCall(facts.buyer.customer_id, EventKind.PURCHASE, amount, claim.operation,
+                          claim.request_hash, claim.key[:64], facts.business_date)
+
+    async def home_shard(conn: AsyncConnection, _: Outcome) -> Answer:
+        hid = holding_id if holding_id is not None else (await next_ids(conn, "holding", 1))[0]
+        bought = decide_purchase(facts, claim, amount=amount, holding_id=hid, now=now)
+        await apply_in(conn, bought.plan + Plan((bought.home_take,), now))
         return bought.answer
+
+    async def all_shards(conn: AsyncConnection, _: Outcome) -> Answer:
+        return await _buy_from_all_shards(conn, facts, claim, amount=amount,
+                                          holding_id=holding_id, now=now)
+
+    try:
+        done = await gate.screened(db, vault=vault, screen=screen, call=call,
+                                   apply_for=home_shard)
     except PlanAbandoned as exc:
         if exc.reason != QUOTA_HOME_SHORT:
             raise
-    return await in_transaction(db, lambda conn: _buy_from_all_shards(
-        conn, facts, claim, amount=amount, holding_id=holding_id, now=now))
+        # the home shard was short: the whole transaction (decision too) rolled back; again,
+        # taking the quota from every shard under lock
+        done = await gate.screened(db, vault=vault, screen=screen, call=call,
+                                   apply_for=all_shards)
+    assert done.result is not None
+    return done.result
 
 
 async def _buy_from_all_shards(conn: AsyncConnection, facts: PurchaseFacts, claim: Claim, *,

@@ -23,6 +23,9 @@ from opendeposit.deposits.decide import WITHDRAW, decide_withdrawal, quote, quot
 from opendeposit.deposits.holdings import Holder
 from opendeposit.idempotency import idempotency_record
 from opendeposit.products.service import rate_table
+from opendeposit.risk import gate
+from opendeposit.risk.gate import Screen
+from opendeposit.risk.history import EventKind
 from opendeposit.security import PinHasher, Vault
 from opendeposit.writeplan import Answer, rendered
 
@@ -42,8 +45,9 @@ async def trial(*, db: Database, customer_id: int, holding_id: int,
 
 async def withdraw(*, db: Database, vault: Vault, pins: PinHasher, customer_id: int,
                    holding_id: int, amount: int | None, pin: str,
-                   idempotency_key: str) -> Answer:
-    """A full, or one partial early, withdrawal of a holding into the Class II balance."""
+                   idempotency_key: str, screen: Screen | None = None) -> Answer:
+    """A full, or one partial early, withdrawal of a holding into the Class II balance. An
+    early one is judged by the risk rules in the plan's transaction (`risk.gate`)."""
     request = idempotency.Request.of(owner=customer_id, key=idempotency_key,
                                      operation=WITHDRAW, holding_id=holding_id, amount=amount)
     async with db.read() as conn:
@@ -62,7 +66,15 @@ async def withdraw(*, db: Database, vault: Vault, pins: PinHasher, customer_id: 
                         acct.ledger_code, acct.chain, acct.holder_name)
         plan, answer = decide_withdrawal(row, holder, req.claim(), amount=amount, on=day,
                                          demand_rate=demand_rate, now=clock.utcnow())
-        return rendered(answer, await apply(db, plan))
+        if day >= row.maturity_date:  # the bank's own payout, due: no risk judgement
+            return rendered(answer, await apply(db, plan))
+        call = gate.MoneyCall(customer_id, EventKind.EARLY_WITHDRAWAL,
+                              amount if amount is not None else int(row.principal),
+                              req.operation, req.hash, f"H{holding_id}", day,
+                              held_days=(day - row.start_date).days)
+        done = await gate.screened(db, vault=vault, screen=screen, call=call,
+                                   apply_for=gate.plan(lambda _: plan))
+        return rendered(answer, done.result)
 
     return await idempotency.run_once(db, request, seen=seen, work=work)
 

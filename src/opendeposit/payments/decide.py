@@ -22,7 +22,7 @@ from opendeposit.accounts.domain import (
     usage_steps,
 )
 from opendeposit.errors import BusinessRuleViolation
-from opendeposit.ledger.domain import BANK_SETTLEMENT, CARD_IN_TRANSIT, JournalEntry
+from opendeposit.ledger.domain import BANK_SETTLEMENT, CARD_IN_TRANSIT, RISK_HOLD, JournalEntry
 from opendeposit.money import format_amount
 from opendeposit.payments.ports import TransferResult, TransferStatus
 from opendeposit.writeplan import (
@@ -96,6 +96,31 @@ def open_plan(claim: Claim, *, direction: str, account: CustomerAccount, amount:
         "entry_hash": entry_hash, "created_at": now, "updated_at": now},),
         name="order", returning="id"))
     return Plan(tuple(steps), now)
+
+
+HELD = "held"
+
+
+def held_plan(claim: Claim, *, account: CustomerAccount, amount: int, reference: str,
+              decision_id: int, business_date: date, now: datetime) -> tuple[Plan, Answer]:
+    """A withdrawal a risk rule holds: claim the key, park the money (Dr 2011 customer /
+    Cr 2242 risk hold: it has left the balance but not the bank), the `risk_hold` row; the
+    answer is 202 held until staff release it to the card or return it to the balance."""
+    check_allowed(account.status, Operation.WITHDRAW)
+    post = Post(account.chain, (JournalEntry.transfer(
+        kind="risk_hold", business_date=business_date, description="提现风险审核暂挂",
+        debit=account.ledger_code, credit=RISK_HOLD, amount=amount, reference=reference),),
+        name="held")
+    row = Insert("risk_hold", ({
+        "customer_id": account.customer_id, "decision_id": decision_id, "operation": WITHDRAW,
+        "amount": amount, "reference": reference, "idempotency_key": claim.key,
+        "status": HELD, "created_at": now,
+        "decided_at": None, "decided_by": None, "reason": None},), name="hold",
+        returning="id")
+    answer = Answer(202, {"status": HELD, "hold_id": row.ref(), "direction": WITHDRAW,
+                          "amount": format_amount(amount), "reference": reference,
+                          "balance": Fen(post.balance(account.ledger_code))})
+    return Plan((claim, post, row, Complete(claim.owner, claim.key, answer)), now), answer
 
 
 def hold_post(account: CustomerAccount, amount: int, order_no: str, business_date: date) -> Post:

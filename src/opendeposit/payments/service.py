@@ -34,13 +34,19 @@ from opendeposit.payments.decide import (
     CardTransferFailed,
     OpenOrder,
     answer_of,
+    held_plan,
     open_plan,
     settle_plan,
 )
 from opendeposit.payments.models import payment_order
 from opendeposit.payments.ports import CardNetwork, TransferResult, TransferStatus
+from opendeposit.risk import gate
+from opendeposit.risk.domain import Action
+from opendeposit.risk.gate import Screen
+from opendeposit.risk.history import EventKind
+from opendeposit.risk.service import Outcome
 from opendeposit.security import PinHasher, Vault
-from opendeposit.writeplan import Answer, Fen, PlanAbandoned, rendered
+from opendeposit.writeplan import Answer, Fen, Plan, PlanAbandoned, rendered
 
 __all__ = ["CARD_FAILURES_ZH", "TOP_UP", "WITHDRAW", "Answer", "CardTransferFailed",
            "reconcile", "settle", "top_up", "withdraw"]
@@ -48,20 +54,21 @@ __all__ = ["CARD_FAILURES_ZH", "TOP_UP", "WITHDRAW", "Answer", "CardTransferFail
 
 async def top_up(*, db: Database, vault: Vault, pins: PinHasher, cards: CardNetwork,
                  bank_name: str, customer_id: int, amount: int, pin: str,
-                 idempotency_key: str) -> Answer:
+                 idempotency_key: str, screen: Screen | None = None) -> Answer:
     """Pull `amount` fen from the bound card into the Class II balance."""
     return await _move(TOP_UP, db=db, vault=vault, pins=pins, cards=cards,
                        bank_name=bank_name, customer_id=customer_id, amount=amount, pin=pin,
-                       key=idempotency_key)
+                       key=idempotency_key, screen=screen)
 
 
 async def withdraw(*, db: Database, vault: Vault, pins: PinHasher, cards: CardNetwork,
                    bank_name: str, customer_id: int, amount: int, pin: str,
-                   idempotency_key: str) -> Answer:
-    """Push `amount` fen from the Class II balance to the bound card — and nowhere else."""
+                   idempotency_key: str, screen: Screen | None = None) -> Answer:
+    """Push `amount` fen from the Class II balance to the bound card — and nowhere else; a
+    withdrawal a risk rule holds answers 202 held and waits for staff (`holds.py`)."""
     return await _move(WITHDRAW, db=db, vault=vault, pins=pins, cards=cards,
                        bank_name=bank_name, customer_id=customer_id, amount=amount, pin=pin,
-                       key=idempotency_key)
+                       key=idempotency_key, screen=screen)
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,7 @@ class _Context:
 
 async def _move(direction: str, *, db: Database, vault: Vault, pins: PinHasher,
                 cards: CardNetwork, bank_name: str, customer_id: int, amount: int, pin: str,
-                key: str) -> Answer:
+                key: str, screen: Screen | None) -> Answer:
     request = idempotency.Request.of(owner=customer_id, key=key, operation=direction,
                                      amount=amount)
     ctx = await _context(db, vault, customer_id=customer_id, key=key)
@@ -83,7 +90,10 @@ async def _move(direction: str, *, db: Database, vault: Vault, pins: PinHasher,
     async def work(req: idempotency.Request) -> Answer:
         await accounts.verify_pin(db=db, pins=pins, customer_id=customer_id, pin=pin,
                                   known=ctx.pin)
-        order = await _open(db, direction, ctx, req, amount=amount)
+        opened = await _open(db, vault, direction, ctx, req, amount=amount, screen=screen)
+        if isinstance(opened, Answer):  # held for a risk review: no card call
+            return opened
+        order = opened
         call = cards.pull if direction == TOP_UP else cards.push
         try:
             result = await call(order_no=order.order_no, card_number=ctx.account.card_number,
@@ -129,12 +139,32 @@ async def _context(db: Database, vault: Vault, *, customer_id: int, key: str) ->
                     int(row.balance), row.business_date, row.idem_state)
 
 
-async def _open(db: Database, direction: str, ctx: _Context, req: idempotency.Request, *,
-                amount: int) -> OpenOrder:
+async def _open(db: Database, vault: Vault, direction: str, ctx: _Context,
+                req: idempotency.Request, *, amount: int,
+                screen: Screen | None) -> OpenOrder | Answer:
+    """The opening plan, judged by the risk rules in the same transaction (`risk.gate`): a
+    step-up or block is raised, a held withdrawal answers 202 held."""
     order_no = order_number(direction)
-    plan = open_plan(req.claim(), direction=direction, account=ctx.account, amount=amount,
-                     order_no=order_no, business_date=ctx.business_date, now=clock.utcnow())
-    got = await apply(db, plan)
+    now = clock.utcnow()
+    held: list[Answer] = []
+
+    def plan_for(outcome: Outcome) -> Plan:
+        if outcome.action is Action.HOLD and direction == WITHDRAW:
+            plan, answer = held_plan(req.claim(), account=ctx.account, amount=amount,
+                                     reference=order_no, decision_id=outcome.decision_id,
+                                     business_date=ctx.business_date, now=now)
+            held.append(answer)
+            return plan
+        return open_plan(req.claim(), direction=direction, account=ctx.account, amount=amount,
+                         order_no=order_no, business_date=ctx.business_date, now=now)
+
+    done = await gate.screened(db, vault=vault, screen=screen, call=gate.MoneyCall(
+        ctx.account.customer_id, EventKind.TOP_UP if direction == TOP_UP else EventKind.WITHDRAW,
+        amount, req.operation, req.hash, order_no, ctx.business_date, balance=ctx.balance),
+        apply_for=gate.plan(plan_for))
+    got = done.result or {}
+    if held:
+        return rendered(held[0], got)
     balance = int(got.get(f"hold@{ctx.account.ledger_code}", ctx.balance))
     return OpenOrder(int(got["order.id"]), order_no, direction, amount, req.key, ctx.account,
                      balance, got.get("hold#0"))
