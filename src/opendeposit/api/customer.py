@@ -8,9 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from opendeposit import clock
+from opendeposit.accounts import admin as account_admin
 from opendeposit.accounts import service as accounts
 from opendeposit.accounts import statement as statements
 from opendeposit.accounts.domain import (
@@ -158,6 +160,29 @@ async def withdraw(body: s.MoveRequest, who: CustomerDep, p: PlatformDep,
         idempotency_key=body.idempotency_key,
         screen=money_screen(request, who, p, body.step_up_id))
     return JSONResponse(answer.body, status_code=answer.status_code)
+
+
+class CloseRequest(s.Strict):
+    pin: s.Pin
+
+
+class ClosedView(BaseModel):
+    status: str = Field(examples=["closed"])
+    account_no: str = Field(examples=["6230****1234"])
+
+
+@router.post("/account/close", tags=["account"],
+             responses={403: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA,
+                        423: ERROR_SCHEMA})
+async def close_account(body: CloseRequest, who: CustomerDep, p: PlatformDep) -> ClosedView:
+    """Closes the customer's own Class II account (PIN): zero balance, no active holding,
+    nothing in flight or held, no demand interest still to credit — the staff close's rule.
+    Otherwise `409 ACCOUNT_NOT_CLOSABLE` with every reason in `details.problems`, nothing
+    written."""
+    done = await account_admin.close_by_customer(db=p.db, pins=p.pins, customer_id=who.id,
+                                                 pin=body.pin)
+    return ClosedView(status=done.status,
+                      account_no=done.account_no[:4] + "****" + done.account_no[-4:])
 
 
 class InvalidCursor(ValidationFailed):
