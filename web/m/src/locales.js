@@ -452,6 +452,11 @@ const zh = {
     delete: '删除',
     entered: '已输入{n}位，共{total}位',
   },
+  stepUp: {
+    title: '需要验证身份',
+    codePrompt: '为保障资金安全，验证码已发送至您的预留手机，请输入6位验证码',
+    codeAgain: '验证码不正确，请重新输入',
+  },
   pay: {
     unknownTitle: '交易结果未知',
     unknownBody: '重试将使用同一笔交易编号，不会重复扣款。',
@@ -1134,6 +1139,11 @@ const en = {
     clear: 'Clear',
     delete: 'Delete',
     entered: '{n} of {total} digits entered',
+  },
+  stepUp: {
+    title: 'Please verify it is you',
+    codePrompt: 'For your safety we sent a code to your phone. Enter the 6-digit code',
+    codeAgain: 'The code is not right. Enter it again',
   },
   pay: {
     unknownTitle: 'Result unknown',
