@@ -157,7 +157,8 @@ async def test_payments_write_the_same_rows(both: Both) -> None:
     settled_top_up = plan
     assert rendered(answer, got).body["balance"] == "2500.50"
     assert set(both.last_rows) == {"payment_order", "ledger_chain", "ledger_balance", "posting",
-                                   "journal_entry", "esb_outbox", "idempotency_record"}
+                                   "journal_entry", "esb_outbox", "idempotency_record",
+                                   "limit_usage"}  # the Class II counters, same plan
     for n, (result, key) in enumerate([(TransferStatus.SUCCEEDED, "w1"),
                                        (TransferStatus.FAILED, "w2"),
                                        (TransferStatus.PENDING, "w3")]):
