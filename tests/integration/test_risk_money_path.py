@@ -197,6 +197,7 @@ async def test_a_held_withdrawal_returned_goes_back_to_the_balance(platform) -> 
 
 async def test_dormant_account_money_calls_need_a_face_reverification(platform) -> None:
     use_fake_faces(platform)
+    await seed_catalog(platform)
     c = await funded_customer(platform, amount=100_000)
     await register_face(platform, c, RED)
     await accounts.change_status(platform, account_id=c.account.id,
@@ -210,6 +211,10 @@ async def test_dormant_account_money_calls_need_a_face_reverification(platform) 
                 "amount": "1.00", "pin": PIN, "idempotency_key": path[-8:]})
             assert r.status_code == 403 and r.json()["error"]["code"] == \
                 "REVERIFICATION_REQUIRED", r.text
+        buy = await client.post("/api/v1/deposits", headers=h, json={
+            "product_code": "TD3M", "amount": "500.00", "pin": PIN, "idempotency_key": "b"})
+        assert buy.status_code == 403 and buy.json()["error"]["code"] == \
+            "REVERIFICATION_REQUIRED", buy.text
         assert await _count(platform, risk_decision) == decisions  # nothing written
         asked = await client.post("/api/v1/account/reactivate", headers=h, json={})
         sid = asked.json()["error"]["details"]["step_up_id"]

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit import clock, idempotency
 from opendeposit.accounts import service as accounts
-from opendeposit.accounts.domain import AccountStatus
+from opendeposit.accounts.domain import AccountNotUsable, AccountStatus
 from opendeposit.db import Database
 from opendeposit.db.apply import apply_in, next_ids
 from opendeposit.db.driver import AttrRow, driver_connection
@@ -156,7 +156,11 @@ async def _buy(db: Database, vault: Vault, facts: PurchaseFacts, claim: Claim, *
                holding_id: int | None, screen: Screen | None) -> Answer:
     now = clock.utcnow()
     # every rule of the purchase first: a refused purchase writes nothing, not even a decision
-    decide_purchase(facts, claim, amount=amount, holding_id=holding_id or 0, now=now)
+    try:
+        decide_purchase(facts, claim, amount=amount, holding_id=holding_id or 0, now=now)
+    except AccountNotUsable:
+        await gate.dormant_first(db, facts.buyer.customer_id)  # dormancy: re-verify first
+        raise
     call = gate.MoneyCall(facts.buyer.customer_id, EventKind.PURCHASE, amount, claim.operation,
                           claim.request_hash, claim.key[:64], facts.business_date)
 

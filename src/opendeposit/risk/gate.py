@@ -88,6 +88,14 @@ async def check_not_dormant(conn: AsyncConnection, customer_id: int) -> None:
                                               "next": "/api/v1/account/reactivate"})
 
 
+async def dormant_first(db: Database, customer_id: int) -> None:
+    """For a use case whose status check ran before the gate: raise REVERIFICATION_REQUIRED
+    when it is dormancy that stops the account (the customer can lift that), else return and
+    let the caller raise its own refusal."""
+    async with db.read() as conn:
+        await check_not_dormant(conn, customer_id)
+
+
 async def screened(db: Database, *, vault: Vault, screen: Screen | None, call: MoneyCall,
                    apply_for: Callable[[AsyncConnection, Outcome], Awaitable[T]]) -> Screened[T]:
     """Judge `call` and run `apply_for(conn, outcome)` (the use case's plan, applied with
