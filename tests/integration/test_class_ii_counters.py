@@ -141,3 +141,26 @@ async def test_l2_a_full_year_refuses_until_january_first(platform) -> None:
             conn, account_id=c.account.id, today=date(2025, 12, 31))}
     assert usages[LimitBucket.OUT_NON_BOUND].used_this_year == 20_000_000
     assert usages[LimitBucket.OUT_NON_BOUND].left_today == 0
+
+
+async def test_l5_l6_a_second_account_is_refused_and_the_one_opened_is_class_ii(
+        platform) -> None:
+    """L5 (at most 5 Class II accounts a person; §11.6: this platform opens one a customer
+    and refuses a second while one is open) and L6 (online opening gives Class II, never a
+    second Class I)."""
+    from datetime import date as day
+
+    from opendeposit.accounts.models import account
+    from opendeposit.accounts.service import AccountAlreadyOpen
+
+    c = await open_customer(platform)
+    async with platform.db.read() as conn:
+        classes = (await conn.execute(select(account.c.account_class))).scalars().all()
+    assert classes == ["II"]
+    with pytest.raises(AccountAlreadyOpen):
+        await accounts.open_account(
+            platform, customer_id=c.customer_id, name="测试1", id_number="11010519491231002X",
+            birth_date=day(1949, 12, 31), region_code="110105", card_number=c.card_number,
+            card_bank="中国工商银行", reserved_phone=c.phone, pin=PIN)
+    async with platform.db.read() as conn:
+        assert len((await conn.execute(select(account.c.id))).all()) == 1

@@ -11,6 +11,7 @@ Each is guarded on the hold still being `held`: two staff members cannot both se
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -137,20 +138,21 @@ def return_plan(h: _Held, *, actor: str, reason: str, now: datetime) -> tuple[Pl
     return Plan(tuple(steps), now), answer
 
 
-async def _settle_staff(db: Database, vault: Vault, hold_id: int, actor: str, reason: str,
-                        action: str, decide: Any) -> tuple[_Held, dict[str, Any], Any]:
+async def _settle_staff(db: Database, vault: Vault, hold_id: int, *, actor: str, action: str,
+                        reason: str, make: Callable[[_Held, datetime], tuple[Plan, Answer | None]],
+                        ) -> tuple[_Held, dict[str, Any], Answer | None]:
+    """Load the held move, apply the staff decision's plan and audit it, in one transaction."""
     now = clock.utcnow()
 
-    async def work(conn: AsyncConnection) -> tuple[_Held, dict[str, Any], Any]:
+    async def work(conn: AsyncConnection) -> tuple[_Held, dict[str, Any], Answer | None]:
         h = await _load(conn, vault, hold_id)
-        made = decide(h, actor=actor, reason=reason, now=now)
-        plan = made[0] if isinstance(made, tuple) else made
+        plan, answer = make(h, now)
         got = await apply_in(conn, plan)
         await accounts.audit(conn, actor=actor, action=f"risk.hold.{action}",
                              subject=f"risk_hold:{hold_id}",
                              detail=f"{h.row.operation} {format_amount(h.row.amount)}",
                              reason=reason)
-        return h, got, made
+        return h, got, answer
 
     try:
         return await in_transaction(db, work)
@@ -163,7 +165,9 @@ async def _settle_staff(db: Database, vault: Vault, hold_id: int, actor: str, re
 async def release(*, db: Database, vault: Vault, cards: CardNetwork, bank_name: str,
                   hold_id: int, actor: str, reason: str) -> dict[str, Any]:
     """Let a held withdrawal go to the bound card; the card network answers as usual."""
-    h, got, _ = await _settle_staff(db, vault, hold_id, actor, reason, "release", release_plan)
+    h, got, _ = await _settle_staff(
+        db, vault, hold_id, actor=actor, action="release", reason=reason,
+        make=lambda h, now: (release_plan(h, actor=actor, reason=reason, now=now), None))
     acct = h.account
     async with db.read() as conn:
         balance = await ledger.balance(conn, acct.ledger_code)
@@ -184,7 +188,10 @@ async def release(*, db: Database, vault: Vault, cards: CardNetwork, bank_name: 
 async def return_(*, db: Database, vault: Vault, hold_id: int, actor: str,
                   reason: str) -> dict[str, Any]:
     """Send a held withdrawal back to the customer's balance."""
-    _, got, made = await _settle_staff(db, vault, hold_id, actor, reason, "return", return_plan)
+    _, got, answer = await _settle_staff(
+        db, vault, hold_id, actor=actor, action="return", reason=reason,
+        make=lambda h, now: return_plan(h, actor=actor, reason=reason, now=now))
+    assert answer is not None
     async with db.read() as conn:
         row = (await conn.execute(select(risk_hold).where(risk_hold.c.id == hold_id))).one()
-    return {**view(row), "transfer": rendered(made[1], got).body}
+    return {**view(row), "transfer": rendered(answer, got).body}
