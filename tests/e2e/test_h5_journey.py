@@ -267,6 +267,10 @@ def test_new_customer_journey_and_funnel(phone_page, demo_server, demo_data_dir,
     page.get_by_role("button", name="确认购买").click()
     enter_pin(page, PIN)
     page.get_by_text("购买成功").wait_for(timeout=20_000)
+    done = page.locator(".done").inner_text()
+    # 存单编号: bank code 3188 + year + 10 digits; 交易流水号: Beijing date + H5 + 12 digits
+    assert re.search(r"存单编号\s*3188\d{14}", done), done
+    assert re.search(r"交易流水号\s*\d{8}H5\d{12}", done), done
     snap(page, "m-buy-done")
 
     # --- the signed receipt (signed asynchronously, within seconds)
@@ -288,6 +292,8 @@ def test_new_customer_journey_and_funnel(phone_page, demo_server, demo_data_dir,
     paper = page.locator(".paper").inner_text()
     assert "¥10,000.00" in paper and "1年期整存整取" in paper and "付款账号" in paper, paper
     assert "fields version" not in paper and "ledger" not in paper.lower(), paper
+    assert re.search(r"存单编号\s*3188\d{14}", paper), paper
+    assert re.search(r"交易流水号\s*\d{8}H5\d{12}", paper), paper
     snap(page, "m-receipt")
     with page.expect_popup() as popup_info:
         page.get_by_role("button", name="查看PDF").click()

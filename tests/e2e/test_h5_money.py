@@ -65,9 +65,12 @@ def test_login_top_up_and_statement(phone_page) -> None:
     keep(shot(page, "05-pin-keypad"), "m-pin-keypad")
     enter_pin(page, PIN)
     page.get_by_text(re.compile("成功")).first.wait_for(timeout=15_000)
+    serial = re.compile(r"\d{8}H5\d{12}")  # 交易流水号: Beijing date, the H5 channel, 12 digits
+    page.get_by_text(serial).first.wait_for(timeout=10_000)
     keep(shot(page, "06-top-up-done"), "m-top-up-done")
     page.goto("/m/account/transactions")
     page.get_by_text("+123.45").first.wait_for(timeout=10_000)
+    assert re.search(r"流水号 \d{8}H5\d{12}", page.locator(".statement").inner_text())
     keep(shot(page, "07-statement"), "m-statement")
     # 我的: their own name in full, the ID number masked (never "—"); then English
     page.goto("/m/me")

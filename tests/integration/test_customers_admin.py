@@ -72,6 +72,7 @@ async def test_the_customer_page_is_masked_and_complete(platform) -> None:
         assert page["holdings"] == [] and page["risk_alerts"] == []
         lines = (await client.get(page["statement_url"], headers=auditor)).json()["items"]
         assert [(x["kind"], x["amount"]) for x in lines] == [("top_up", "1200.00")]
+        assert lines[0]["transaction_serial"][8:10] == "H5"  # staff can find the customer's serial
         missing = await client.get("/admin/api/v1/customers/999999", headers=auditor)
         assert missing.json()["error"]["code"] == "CUSTOMER_NOT_FOUND"
         huge = await client.get(f"/admin/api/v1/customers/{2**63}", headers=auditor)

@@ -43,6 +43,7 @@ from opendeposit.platform import Platform
 from opendeposit.products.domain import ProductStatus, RateTable
 from opendeposit.products.service import load as load_product
 from opendeposit.products.service import rate_table
+from opendeposit.serials import Channel, transaction_serial
 from opendeposit.writeplan import Claim, Plan, PlanAbandoned, Post, rendered
 from tests.helpers import open_customer, publish_product, seed_catalog
 
@@ -54,6 +55,10 @@ DAY = date(2025, 6, 2)
 # plan that rolled back, SQLite's rowid does not
 VOLATILE = {"esb_outbox": {"id", "message_id", "global_serial", "trace_id"}}
 Snapshot = dict[str, dict[tuple[Any, ...], dict[str, Any]]]
+
+
+def _serial(n: int, channel: Channel = Channel.H5) -> str:
+    return transaction_serial(NOW, channel, n)
 
 
 def _norm(value: Any) -> Any:
@@ -149,8 +154,9 @@ async def test_payments_write_the_same_rows(both: Both) -> None:
     claim = Claim(1, "t1", "top_up", "h1")
     opened = await both.apply(payments.open_plan(
         claim, direction="top_up", account=acct, amount=250_050, order_no="T1",
-        business_date=DAY, now=NOW))
-    order = payments.OpenOrder(opened["order.id"], "T1", "top_up", 250_050, "t1", acct, 0, None)
+        business_date=DAY, now=NOW, serial=_serial(1)))
+    order = payments.OpenOrder(opened["order.id"], "T1", "top_up", 250_050, "t1", acct, 0, None,
+                               _serial(1))
     plan, answer = payments.settle_plan(order, TransferResult(TransferStatus.SUCCEEDED, "N1"),
                                         business_date=DAY, bank_name="测试银行", now=NOW)
     got = await both.apply(plan)
@@ -158,16 +164,19 @@ async def test_payments_write_the_same_rows(both: Both) -> None:
     assert rendered(answer, got).body["balance"] == "2500.50"
     assert set(both.last_rows) == {"payment_order", "ledger_chain", "ledger_balance", "posting",
                                    "journal_entry", "esb_outbox", "idempotency_record",
+                                   "transaction_serial",
                                    "limit_usage"}  # the Class II counters, same plan
+    assert rendered(answer, got).body["transaction_serial"] == _serial(1)
     for n, (result, key) in enumerate([(TransferStatus.SUCCEEDED, "w1"),
                                        (TransferStatus.FAILED, "w2"),
                                        (TransferStatus.PENDING, "w3")]):
         opened = await both.apply(payments.open_plan(
             Claim(1, key, "withdraw", "h"), direction="withdraw", account=acct, amount=10_000,
-            order_no=f"W{n}", business_date=DAY, now=NOW))
+            order_no=f"W{n}", business_date=DAY, now=NOW, serial=_serial(2 + n)))
         assert opened[f"hold@{acct.ledger_code}"] == 250_050 - 10_000 * (n + 1 - (n > 1))
         order = payments.OpenOrder(opened["order.id"], f"W{n}", "withdraw", 10_000, key, acct,
-                                   opened[f"hold@{acct.ledger_code}"], opened["hold#0"])
+                                   opened[f"hold@{acct.ledger_code}"], opened["hold#0"],
+                                   _serial(2 + n))
         plan, _ = payments.settle_plan(order, TransferResult(result, failure_code="DECLINED"),
                                        business_date=DAY, bank_name="测试银行", now=NOW)
         await both.apply(plan)
@@ -177,12 +186,12 @@ async def test_payments_write_the_same_rows(both: Both) -> None:
     # a hold beyond the balance: refused on both, nothing written
     refused = await both.apply(payments.open_plan(
         Claim(1, "w9", "withdraw", "h"), direction="withdraw", account=acct, amount=10**9,
-        order_no="W9", business_date=DAY, now=NOW))
+        order_no="W9", business_date=DAY, now=NOW, serial=_serial(9)))
     assert refused == ("InsufficientFunds", "INSUFFICIENT_FUNDS") and both.last_rows == {}
     # a key taken: abandoned with KEY_TAKEN on both
     assert (await both.apply(payments.open_plan(
         claim, direction="top_up", account=acct, amount=1, order_no="T2", business_date=DAY,
-        now=NOW)))[1] == "KEY_TAKEN"
+        now=NOW, serial=_serial(10))))[1] == "KEY_TAKEN"
 
 
 async def _purchase_facts(p: Platform, acct: Any, code: str) -> PurchaseFacts:
@@ -199,14 +208,15 @@ async def test_purchases_and_withdrawals_write_the_same_rows(both: Both) -> None
     await _fund(both, acct, 5_000_000)
     facts = await _purchase_facts(both.lite, acct, "TD1Y")
     bought = decide_purchase(facts, Claim(1, "b1", "deposit_purchase", "h"), amount=1_000_000,
-                             holding_id=101, now=NOW)
+                             holding_id=101, now=NOW, serial=_serial(11))
     await both.apply(bought.plan + Plan((bought.home_take,), NOW))
     assert {"holding", "ledger_account", "deposit_position", "product_quota_shard",
-            "esb_outbox", "idempotency_record", "posting"} <= set(both.last_rows)
+            "esb_outbox", "idempotency_record", "posting", "transaction_serial"} \
+        <= set(both.last_rows)
     # SMALL: 16 sub-quotas of 62.50, so 100.00 is short in the home shard → abandoned ...
     small = await _purchase_facts(both.lite, acct, "SMALL")
     bought = decide_purchase(small, Claim(1, "b2", "deposit_purchase", "h"), amount=10_000,
-                             holding_id=102, now=NOW)
+                             holding_id=102, now=NOW, serial=_serial(12))
     home = await both.apply(bought.plan + Plan((bought.home_take,), NOW))
     assert home == ("PlanAbandoned", "QUOTA_HOME_SHORT") and both.last_rows == {}
     # ... and taken from the shards in order instead
@@ -216,19 +226,19 @@ async def test_purchases_and_withdrawals_write_the_same_rows(both: Both) -> None
     # above the customer's cap: refused on both, nothing written
     capped = await _purchase_facts(both.lite, acct, "CAPPED")
     over = decide_purchase(capped, Claim(1, "b3", "deposit_purchase", "h"), amount=100_000,
-                           holding_id=103, now=NOW)
+                           holding_id=103, now=NOW, serial=_serial(13))
     await both.apply(over.plan + Plan((over.home_take,), NOW))
     again = decide_purchase(capped, Claim(1, "b4", "deposit_purchase", "h"), amount=100_000,
-                            holding_id=104, now=NOW)
+                            holding_id=104, now=NOW, serial=_serial(14))
     assert (await both.apply(again.plan + Plan((again.home_take,), NOW)))[1] == \
         "ABOVE_CUSTOMER_LIMIT"
     # a partial and then a full early withdrawal of holding 101, 100 days later
     later = DAY + timedelta(days=100)
-    for key, amount in (("p1", 300_000), ("p2", None)):
+    for n, (key, amount) in enumerate((("p1", 300_000), ("p2", None))):
         row = await _holding_row(both.lite, 101)
         plan, answer = decide_withdrawal(row, _holder(acct), Claim(1, key, "w", "h"),
                                          amount=amount, on=later, demand_rate=Decimal("0.05"),
-                                         now=NOW)
+                                         now=NOW, serial=_serial(15 + n))
         got = await both.apply(plan)
         assert rendered(answer, got).body["holding"]["status"] == \
             ("active" if amount else "withdrawn")
@@ -252,7 +262,8 @@ async def test_a_maturity_chunk_writes_the_same_rows(both: Both) -> None:
     for hid, acct in ((201, accounts[0]), (202, accounts[1]), (203, accounts[0])):
         facts = await _purchase_facts(both.lite, acct, "TD3M")
         bought = decide_purchase(facts, Claim(acct.customer_id, f"m{hid}", "b", "h"),
-                                 amount=1_000_000, holding_id=hid, now=NOW)
+                                 amount=1_000_000, holding_id=hid, now=NOW,
+                                 serial=_serial(hid))
         await both.apply(bought.plan + Plan((bought.home_take,), NOW))
     rates: RateTable
     async with both.lite.db.read() as conn:
@@ -261,11 +272,13 @@ async def test_a_maturity_chunk_writes_the_same_rows(both: Both) -> None:
     rows[1].auto_rollover = True  # holding 202 rolls over, the others pay out
     due = rows[0].maturity_date
     items = [maturity.parts(maturity.outcome(r, rates=rates), holder_name=r_name, day=due,
-                            new_id=301 if r.id == 202 else None, now=NOW)
+                            new_id=301 if r.id == 202 else None, now=NOW,
+                            serial=_serial(400 + r.id, Channel.BT))
              for r, r_name in zip(rows, ["测试1", "测试2", "测试1"], strict=True)]
     items.sort(key=lambda i: (i.chain, i.change.key["id"]))
     await both.apply(maturity.chunk_plan(items, now=NOW))
     assert len(both.last_rows["holding_event"]) == 3 and len(both.last_rows["esb_outbox"]) == 3
+    assert len(both.last_rows["transaction_serial"]) == 3
     assert {r["status"] for r in both.last_rows["holding"]} == {"matured", "rolled_over",
                                                                 "active"}
     # the same chunk again: every holding has changed, so the plan is abandoned
@@ -292,7 +305,11 @@ async def test_demand_interest_writes_the_same_rows(both: Both) -> None:
     assert tally == {"settled": 2, "interest": 128 + 256}
     settled = [SimpleNamespace(**{**vars(r), "interest": i}) for r, i in zip(rows, (128, 256),
                                                                              strict=True)]
-    plan, tally = demand_plans.credit_plan(settled, day=settle + timedelta(days=1), now=NOW)
+    assert demand_plans.credits_needed(settled) == 2
+    plan, tally = demand_plans.credit_plan(settled, day=settle + timedelta(days=1), now=NOW,
+                                           serials=[_serial(501, Channel.BT),
+                                                    _serial(502, Channel.BT)])
     await both.apply(plan)
     assert tally == {"credited": 2, "zero": 0}
+    assert len(both.last_rows["transaction_serial"]) == 2
     assert len(both.last_rows["demand_accrual"]) == 2

@@ -1,6 +1,7 @@
 // fetch wrapper for the opendeposit APIs: bearer token, JSON in and out, every failure turned into
 // an ApiError {code, message, status}; a 401 on an authenticated call clears the token and hands
 // over to the app (which sends the user to the login page). One client per API audience.
+import { CHANNEL, CHANNEL_HEADER } from './channel.js'
 import { ApiError, errorFromResponse } from './errors.js'
 
 export { ApiError, errorFromResponse } from './errors.js'
@@ -57,7 +58,7 @@ const ACCEPT = { blob: '*/*', text: 'text/plain, text/csv, */*', json: 'applicat
  * (/admin/api/v1, a staff token in sessionStorage), so a customer and a staff session in the same
  * browser never mix.
  */
-export function createClient({ prefix = API_PREFIX, tokenKey = 'od_token', storage = 'local' } = {}) {
+export function createClient({ prefix = API_PREFIX, tokenKey = 'od_token', storage = 'local', channel = '' } = {}) {
   let onUnauthorized = () => {}
   const tokenListeners = new Set()
   const errorListeners = new Set()
@@ -109,6 +110,7 @@ export function createClient({ prefix = API_PREFIX, tokenKey = 'od_token', stora
   async function request(method, path, opts = {}) {
     const { body, query, form, auth = true, responseType = 'json', timeout = TIMEOUT_MS } = opts
     const headers = { Accept: ACCEPT[responseType] || ACCEPT.json, ...(opts.headers || {}) }
+    if (channel) headers[CHANNEL_HEADER] = channel // the channel of the movement's serial
     const token = auth ? getToken() : ''
     if (token) headers.Authorization = `Bearer ${token}`
     let payload
@@ -183,8 +185,8 @@ export function createClient({ prefix = API_PREFIX, tokenKey = 'od_token', stora
   }
 }
 
-// The customer's client (the H5 app and the mini-program's web view).
-const customerClient = createClient()
+// The customer's client (the H5 app and the mini-program's web view), channel H5.
+const customerClient = createClient({ channel: CHANNEL })
 export const {
   api,
   request,

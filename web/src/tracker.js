@@ -4,9 +4,10 @@
 import { createTracker as createQueue, EVENTS_URL } from './trackerQueue.js'
 import { deviceId } from './ids.js'
 import { getToken } from './api.js'
+import { CHANNEL } from './channel.js'
 
 export { EVENTS_URL }
-export const CHANNEL = 'H5'
+export { CHANNEL }
 
 /** A tracker with the browser's defaults; tests pass their own fetch, doc and clock. */
 export function createTracker(options = {}) {

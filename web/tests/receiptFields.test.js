@@ -77,6 +77,19 @@ describe('receiptRows', () => {
     expect(rows.at(-1)).toMatchObject({ key: 'new_field', label: 'new field', value: 'x' })
   })
 
+  it('shows the transaction serial and the certificate number (存单编号) labelled', () => {
+    for (const [lang, serial, cert] of [['zh-CN', '交易流水号', '存单编号'], ['en-US', 'Serial no.', 'Certificate no.']]) {
+      setLocale(lang)
+      const rows = receiptRows({ ...FIELDS, transaction_serial: '20261127H5000000000012', certificate_no: '318820260000000018' })
+      const byKey = Object.fromEntries(rows.map((r) => [r.key, r]))
+      expect(byKey.transaction_serial).toMatchObject({ label: serial, value: '20261127H5000000000012' })
+      expect(byKey.certificate_no).toMatchObject({ label: cert, value: '318820260000000018' })
+      const keys = rows.map((r) => r.key)
+      expect(keys.indexOf('certificate_no')).toBe(keys.indexOf('product_name') + 1) // by its product
+    }
+    setLocale('zh-CN')
+  })
+
   it('copes with no fields', () => {
     expect(receiptRows(null)).toEqual([])
     expect(receiptRows(undefined)).toEqual([])

@@ -9,6 +9,7 @@ const config = require('../config.js')
 const session = require('./session.js')
 const { ApiError, errorFromResponse } = require('../shared/errors.js')
 const { encode } = require('./multipart.js')
+const { CHANNEL, CHANNEL_HEADER } = require('./channel.js')
 
 const API_PREFIX = '/api/v1'
 
@@ -79,7 +80,7 @@ async function request(method, path, opts = {}) {
   const { body, query, auth = true, contentType, timeout = config.requestTimeoutMs } = opts
   if (auth && session.tokenExpiring()) await renewOnce()
   const token = auth ? session.getToken() : ''
-  const header = { Accept: 'application/json' }
+  const header = { Accept: 'application/json', [CHANNEL_HEADER]: CHANNEL }
   if (token) header.Authorization = `Bearer ${token}`
   if (body !== undefined) header['Content-Type'] = contentType || 'application/json'
   const res = await send({ method, url: buildUrl(path, query), data: body, header, timeout })
@@ -131,7 +132,7 @@ function download(path, opts = {}) {
   return new Promise((resolve, reject) => {
     wx.downloadFile({
       url: buildUrl(path, opts.query),
-      header: token ? { Authorization: `Bearer ${token}` } : {},
+      header: token ? { Authorization: `Bearer ${token}`, [CHANNEL_HEADER]: CHANNEL } : { [CHANNEL_HEADER]: CHANNEL },
       success(res) {
         if (res.statusCode >= 200 && res.statusCode < 300) resolve(res.tempFilePath)
         else reject(errorFromResponse(res.statusCode, null))

@@ -5,7 +5,7 @@ const config = require('../config.js')
 const session = require('./session.js')
 const { createTracker } = require('../shared/trackerQueue.js')
 
-const CHANNEL = 'WX'
+const { CHANNEL } = require('./channel.js')
 
 /** fetch-shaped wx.request: → {ok, status}; a network failure rejects (the batch is retried). */
 function wxFetch(url, init) {

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from opendeposit.ledger.models import journal_entry, posting
+from opendeposit.ledger.models import journal_entry, posting, transaction_serial
 from opendeposit.platform import Platform
 
 KIND_ZH = {
@@ -30,6 +30,7 @@ class StatementLine:
     balance_after: int
     description: str
     reference: str
+    serial: str | None = None  # 交易流水号
 
 
 async def statement(p: Platform, *, ledger_code: str, chain: int, date_from: date | None,
@@ -39,9 +40,11 @@ async def statement(p: Platform, *, ledger_code: str, chain: int, date_from: dat
     stmt = (
         select(posting.c.seq, posting.c.amount, posting.c.balance_after, journal_entry.c.kind,
                journal_entry.c.business_date, journal_entry.c.description,
-               journal_entry.c.reference, journal_entry.c.created_at)
+               journal_entry.c.reference, journal_entry.c.created_at,
+               transaction_serial.c.serial)
         .join(journal_entry, (journal_entry.c.chain == posting.c.chain)
               & (journal_entry.c.seq == posting.c.seq))
+        .outerjoin(transaction_serial, transaction_serial.c.entry_hash == journal_entry.c.hash)
         .where(posting.c.account_code == ledger_code, posting.c.chain == chain)
         .order_by(posting.c.seq.desc()).limit(limit + 1)
     )
@@ -58,7 +61,7 @@ async def statement(p: Platform, *, ledger_code: str, chain: int, date_from: dat
             id=f"{chain}-{r.seq}", at=r.created_at, business_date=r.business_date, kind=r.kind,
             amount=-int(r.amount),  # a credit (negative posting) is money in for the customer
             balance_after=int(r.balance_after), description=r.description,
-            reference=r.reference)
+            reference=r.reference, serial=r.serial)
         for r in rows[:limit]
     ]
     next_cursor = rows[limit - 1].seq if len(rows) > limit else None

@@ -91,7 +91,7 @@ async def customer_statement(
         id=ln.id, at=clock.as_utc(ln.at).isoformat(),
         business_date=ln.business_date.isoformat(), kind=ln.kind,
         amount=format_amount(ln.amount), balance_after=format_amount(ln.balance_after),
-        description=ln.description, reference=ln.reference,
+        description=ln.description, reference=ln.reference, transaction_serial=ln.serial,
         receipt_no=receipt_of.get(ln.reference)) for ln in lines],
         next_cursor=str(nxt) if nxt is not None else None)
 

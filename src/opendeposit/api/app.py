@@ -97,7 +97,8 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
     if origins:  # explicit: no wildcard, bearer tokens (no cookies), our headers only
         app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "PUT", "DELETE"],
-                           allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                           allow_headers=["Authorization", "Content-Type", "X-Request-ID",
+                                          "X-Channel"],
                            expose_headers=["X-Request-ID", "Retry-After"], max_age=600)
     app.add_middleware(Edge, trusted_proxies=parse_networks(settings.trusted_proxies),
                        limiter=_LazyLimiter(app), access_log=settings.access_log,

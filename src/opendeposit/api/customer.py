@@ -23,6 +23,7 @@ from opendeposit.accounts.domain import (
 from opendeposit.accounts.models import customer
 from opendeposit.api import schemas as s
 from opendeposit.api.deps import (
+    ChannelDep,
     CustomerDep,
     PlatformDep,
     bearer,
@@ -138,27 +139,27 @@ MOVE_RESPONSES = {200: {"model": s.MoveResult}, 202: {"model": s.MoveResult,
 
 @router.post("/account/top-up", tags=["account"], responses=MOVE_RESPONSES)
 async def top_up(body: s.MoveRequest, who: CustomerDep, p: PlatformDep,
-                 request: Request) -> JSONResponse:
+                 request: Request, channel: ChannelDep) -> JSONResponse:
     """Pulls `amount` from the bound card into the Class II account (PIN, idempotent).
     `403 STEP_UP_REQUIRED` → verify, then repeat with `step_up_id` and the same key."""
     answer = await payments.top_up(
         db=p.db, vault=p.vault, pins=p.pins, cards=p.cards, bank_name=p.settings.bank_name,
         customer_id=who.id, amount=parse_amount(body.amount), pin=body.pin,
         idempotency_key=body.idempotency_key,
-        screen=money_screen(request, who, p, body.step_up_id))
+        screen=money_screen(request, who, p, body.step_up_id), channel=channel)
     return JSONResponse(answer.body, status_code=answer.status_code)
 
 
 @router.post("/account/withdraw", tags=["account"], responses=MOVE_RESPONSES)
 async def withdraw(body: s.MoveRequest, who: CustomerDep, p: PlatformDep,
-                   request: Request) -> JSONResponse:
+                   request: Request, channel: ChannelDep) -> JSONResponse:
     """Pushes `amount` from the Class II account to the bound card — and nowhere else. A
     withdrawal a risk rule holds answers `202 {status: held, hold_id}` until staff decide."""
     answer = await payments.withdraw(
         db=p.db, vault=p.vault, pins=p.pins, cards=p.cards, bank_name=p.settings.bank_name,
         customer_id=who.id, amount=parse_amount(body.amount), pin=body.pin,
         idempotency_key=body.idempotency_key,
-        screen=money_screen(request, who, p, body.step_up_id))
+        screen=money_screen(request, who, p, body.step_up_id), channel=channel)
     return JSONResponse(answer.body, status_code=answer.status_code)
 
 
@@ -208,9 +209,9 @@ async def transactions(
         cursor=int(cursor) if cursor else None, limit=limit)
     receipt_of = await receipt_numbers(p, (ln.reference for ln in lines))
     return s.StatementPage(items=[s.StatementLineView(
-        id=ln.id, at=clock.as_utc(ln.at).isoformat(),
+        id=ln.id, at=clock.as_utc(ln.at).astimezone(clock.BEIJING).isoformat(),
         business_date=ln.business_date.isoformat(), kind=ln.kind,
         amount=format_amount(ln.amount), balance_after=format_amount(ln.balance_after),
-        description=ln.description, reference=ln.reference,
+        description=ln.description, reference=ln.reference, transaction_serial=ln.serial,
         receipt_no=receipt_of.get(ln.reference)) for ln in lines],
         next_cursor=str(nxt) if nxt is not None else None)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictBool, StrictStr
 
-from opendeposit.api.deps import CustomerDep, PlatformDep, money_screen
+from opendeposit.api.deps import ChannelDep, CustomerDep, PlatformDep, money_screen
 from opendeposit.api.errors import ERROR_SCHEMA
 from opendeposit.api.schemas import Amount, IdemKey, Pin, StepUpId, Strict
 from opendeposit.deposits import service as deposits
@@ -60,6 +60,13 @@ class HoldingView(BaseModel):
     allow_rollover: bool
     previous_holding_id: int | None
     closed_on: str | None
+    certificate_no: str | None = Field(
+        default=None, description="存单编号: bank code + year + 10 digits (last: check digit)")
+
+
+class PurchaseResult(HoldingView):
+    transaction_serial: str = Field(
+        description="交易流水号: Beijing date + channel (WX/H5) + 12 digits")
 
 
 class HoldingList(BaseModel):
@@ -83,6 +90,7 @@ class WithdrawalResult(WithdrawalTrialView):
     holding: HoldingView
     credited: str
     balance: str = Field(description="Class II balance after the proceeds landed")
+    transaction_serial: str = Field(description="交易流水号 of the payout")
 
 
 HoldingId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -91,16 +99,17 @@ MONEY_ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/deposits", status_code=201,
-             responses={201: {"model": HoldingView}, **MONEY_ERRORS})
+             responses={201: {"model": PurchaseResult}, **MONEY_ERRORS})
 async def buy(body: PurchaseRequest, who: CustomerDep, p: PlatformDep,
-              request: Request) -> JSONResponse:
+              request: Request, channel: ChannelDep) -> JSONResponse:
     """Buys a time deposit or CD from the Class II balance (PIN, idempotent) → the holding.
     `403 STEP_UP_REQUIRED` → verify, then repeat with `step_up_id` and the same key."""
     answer = await deposits.purchase(db=p.db, vault=p.vault, pins=p.pins, customer_id=who.id,
                                      product_code=body.product_code,
                                      amount=parse_amount(body.amount), pin=body.pin,
                                      idempotency_key=body.idempotency_key,
-                                     screen=money_screen(request, who, p, body.step_up_id))
+                                     screen=money_screen(request, who, p, body.step_up_id),
+                                     channel=channel)
     return JSONResponse(answer.body, status_code=answer.status_code)
 
 
@@ -130,7 +139,7 @@ async def withdrawal_trial(holding_id: HoldingId, who: CustomerDep, p: PlatformD
 @router.post("/deposits/{holding_id}/withdraw",
              responses={200: {"model": WithdrawalResult}, **MONEY_ERRORS})
 async def withdraw(holding_id: HoldingId, body: WithdrawRequest, who: CustomerDep,
-                   p: PlatformDep, request: Request) -> JSONResponse:
+                   p: PlatformDep, request: Request, channel: ChannelDep) -> JSONResponse:
     """Full, or one partial early, withdrawal into the Class II balance (an early one may
     answer `403 STEP_UP_REQUIRED`)."""
     fen = parse_amount(body.amount) if body.amount is not None else None
@@ -138,7 +147,8 @@ async def withdraw(holding_id: HoldingId, body: WithdrawRequest, who: CustomerDe
                                         customer_id=who.id, holding_id=holding_id,
                                         amount=fen, pin=body.pin,
                                         idempotency_key=body.idempotency_key,
-                                        screen=money_screen(request, who, p, body.step_up_id))
+                                        screen=money_screen(request, who, p, body.step_up_id),
+                                        channel=channel)
     return JSONResponse(answer.body, status_code=answer.status_code)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from opendeposit.auth import service as auth
@@ -12,6 +12,7 @@ from opendeposit.errors import Unauthorized
 from opendeposit.platform import Platform
 from opendeposit.risk.devices import DeviceIds
 from opendeposit.risk.gate import Screen
+from opendeposit.serials import Channel, channel_of
 
 bearer = HTTPBearer(auto_error=False, description="Opaque token from POST /api/v1/auth/login")
 
@@ -81,3 +82,15 @@ def money_screen(request: Request, who: auth.Principal, p: Platform,
     the server issued it (else unknown), the client IP, the passed step-up."""
     device = who.device_id if DeviceIds.from_vault(p.vault).verify(who.device_id) else None
     return Screen(device_id=device, ip=client_ip(request), step_up_id=step_up_id)
+
+
+def request_channel(x_channel: Annotated[str | None, Header(
+        alias="X-Channel",
+        description="The client: WX (mini-program) or H5 (H5 app, the default; anything else "
+                    "counts as H5). It is the channel code in the movement's transaction serial "
+                    "(交易流水号).")] = None,
+                    ) -> Channel:
+    return channel_of(x_channel)
+
+
+ChannelDep = Annotated[Channel, Depends(request_channel)]

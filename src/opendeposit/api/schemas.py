@@ -87,6 +87,8 @@ class AccountView(BaseModel):
 
 class MoveResult(BaseModel):
     order_no: str
+    transaction_serial: str | None = Field(
+        default=None, description="交易流水号: Beijing date + channel (WX/H5) + 12 digits")
     direction: str
     amount: str
     status: str = Field(description="succeeded | pending (202)")
@@ -103,6 +105,8 @@ class StatementLineView(BaseModel):
     balance_after: str
     description: str
     reference: str
+    transaction_serial: str | None = Field(
+        default=None, description="交易流水号 of the movement (none for bank-side lines)")
     receipt_no: str | None = None
 
 

@@ -52,6 +52,7 @@ from opendeposit.products.domain import (
     home_shard,
     plan_quota_take,
 )
+from opendeposit.serials import certificate_no, serial_row
 from opendeposit.writeplan import (
     Abandon,
     Answer,
@@ -99,8 +100,9 @@ class Purchase:
 
 
 def decide_purchase(facts: PurchaseFacts, claim: Claim, *, amount: int, holding_id: int,
-                    now: datetime) -> Purchase:
-    """Every rule of a purchase, in the order the customer meets them; raises the refusal."""
+                    now: datetime, serial: str) -> Purchase:
+    """Every rule of a purchase, in the order the customer meets them; raises the refusal.
+    The holding gets its certificate number, the movement the transaction `serial`."""
     terms, buyer, day = facts.product, facts.buyer, facts.business_date
     check_allowed(buyer.status, Operation.BUY_DEPOSIT)
     if facts.product_status is not ProductStatus.PUBLISHED:
@@ -117,7 +119,7 @@ def decide_purchase(facts: PurchaseFacts, claim: Claim, *, amount: int, holding_
     row = SimpleNamespace(**values, product_name=terms.name,
                           allow_partial_withdrawal=terms.allow_partial_withdrawal,
                           allow_rollover=terms.allow_rollover)
-    answer = Answer(201, body(row, today=day))
+    answer = Answer(201, {**body(row, today=day), "transaction_serial": serial})
     code, reference = holding_code(holding_id), f"H{holding_id}"
     post = Post(buyer.chain, (JournalEntry.transfer(
         kind=PURCHASE, business_date=day, description=f"购买{terms.name}",
@@ -126,7 +128,7 @@ def decide_purchase(facts: PurchaseFacts, claim: Claim, *, amount: int, holding_
                                   CHART[CUSTOMER_HOLDING].non_negative),), name="buy")
     receipt = receipt_message(kind=PURCHASE, row=row, acct=buyer, day=day, amount=amount,
                               entry_hash=post.hash(), reference=reference, rate=terms.rate,
-                              summary=f"购买{terms.name}")
+                              summary=f"购买{terms.name}", serial=serial)
     cap = terms.max_per_customer
     plan = Plan((
         replace(claim, answer=answer),
@@ -135,6 +137,8 @@ def decide_purchase(facts: PurchaseFacts, claim: Claim, *, amount: int, holding_
                on_miss=Refuse(AboveCustomerLimit(details={"max_per_customer": cap}))),
         Insert("holding", (values,)),
         post,
+        Insert("transaction_serial", (serial_row(serial, kind=PURCHASE, reference=reference,
+                                                 entry_hash=post.hash(), now=now),)),
         Outbox((Message(RECEIPT_SERVICE, RECEIPT_TARGET, Doc(receipt)),)),
         *usage_steps(buyer.account_id, LimitBucket.PRODUCTS, amount, day),  # §1.3: not capped
     ), now)
@@ -163,7 +167,8 @@ def _holding_values(facts: PurchaseFacts, amount: int, holding_id: int,
         original_principal=amount, rate=format_rate(t.rate), min_amount=t.min_amount,
         start_date=day, maturity_date=add_months(day, t.term_months), status=ACTIVE,
         auto_rollover=False, partial_withdrawn=False, chain=acct.chain,
-        previous_holding_id=None, interest_paid=0, closed_on=None, created_at=now)
+        previous_holding_id=None, interest_paid=0, closed_on=None, created_at=now,
+        certificate_no=certificate_no(holding_id, now))
 
 
 # ----------------------------------------------------------------------------- withdrawal
@@ -191,9 +196,9 @@ def quote_body(q: WithdrawalQuote) -> dict[str, Any]:
 
 
 def decide_withdrawal(row: Any, holder: Holder, claim: Claim, *, amount: int | None, on: date,
-                      demand_rate: Decimal, now: datetime) -> tuple[Plan, Answer]:
+                      demand_rate: Decimal, now: datetime, serial: str) -> tuple[Plan, Answer]:
     """Early (full or one partial) or matured withdrawal into the Class II balance:
-    Dr 2151-holding principal + Dr 5211 interest / Cr 2011 customer."""
+    Dr 2151-holding principal + Dr 5211 interest / Cr 2011 customer; transaction `serial`."""
     q = quote(row, on=on, demand_rate=demand_rate, amount=amount)
     check_allowed(holder.status, Operation.DEPOSIT_PAYOUT)
     step = "close" if q.full else "partial"
@@ -210,12 +215,13 @@ def decide_withdrawal(row: Any, holder: Holder, claim: Claim, *, amount: int | N
                                "interest_paid": row.interest_paid + q.interest})
     answer = Answer(200, {**quote_body(q), "holding": body(fresh, today=on),
                           "credited": format_amount(q.amount + q.interest),
+                          "transaction_serial": serial,
                           "balance": Fen(post.balance(holder.ledger_code))})
     receipt = receipt_message(
         kind="early_withdrawal" if q.early else "maturity_payout", row=row, acct=holder, day=on,
         amount=q.amount, entry_hash=post.hash(), reference=reference, rate=q.rate_applied,
         interest=q.interest, summary=_DESCRIPTIONS[kind],
-        extra={"days": q.days, "remainder": format_amount(q.remainder)})
+        extra={"days": q.days, "remainder": format_amount(q.remainder)}, serial=serial)
     plan = Plan((
         claim,
         Update("holding", (Change(  # only if it is still exactly as quoted (no lost update)
@@ -228,6 +234,8 @@ def decide_withdrawal(row: Any, holder: Holder, claim: Claim, *, amount: int | N
             holding_id=row.id, step=step, kind=kind, day=on, amount=q.amount,
             interest=q.interest, rate=q.rate_applied, days=q.days, entry_hash=post.hash(),
             now=now),)),
+        Insert("transaction_serial", (serial_row(serial, kind=kind, reference=reference,
+                                                 entry_hash=post.hash(), now=now),)),
         Outbox((Message(RECEIPT_SERVICE, RECEIPT_TARGET, Doc(receipt)),)),
         Complete(claim.owner, claim.key, answer),  # the answer quotes the balance after
     ), now)

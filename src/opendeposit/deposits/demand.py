@@ -22,13 +22,20 @@ from opendeposit import clock
 from opendeposit.accounts.models import account
 from opendeposit.db import Database
 from opendeposit.db.apply import apply
-from opendeposit.deposits.demand_plans import credit_allowed, credit_plan, settlement_plan
+from opendeposit.deposits.demand_plans import (
+    credit_allowed,
+    credit_plan,
+    credits_needed,
+    settlement_plan,
+)
 from opendeposit.deposits.domain import settlement_date_for
 from opendeposit.deposits.eod import record_failure, run_chunk
 from opendeposit.deposits.models import demand_accrual as acc
+from opendeposit.ledger import serials
 from opendeposit.products.domain import RateNotDefined
 from opendeposit.products.service import rate_table
-from opendeposit.writeplan import PlanAbandoned
+from opendeposit.serials import Channel
+from opendeposit.writeplan import Plan, PlanAbandoned
 
 ACCOUNT_RANGE = 20_000
 CHUNK = 2_000
@@ -123,6 +130,13 @@ async def credit(*, db: Database, day: date) -> dict[str, object]:
 
 
 async def _credit(db: Database, rows: list[Any], day: date) -> Counter[str]:
-    plan, done = credit_plan(rows, day=day, now=clock.utcnow())
-    await apply(db, plan)
-    return Counter(done)
+    now, done = clock.utcnow(), Counter[str]()
+
+    def decide(drawn: list[str]) -> Plan:
+        plan, tally = credit_plan(rows, day=day, now=now, serials=drawn)
+        done.update(tally)
+        return plan
+
+    await serials.apply_with_serials(db, at=now, channel=Channel.BT, n=credits_needed(rows),
+                                     decide=decide)
+    return done

@@ -22,7 +22,8 @@ from opendeposit.accounts.domain import AccountStatus, Operation, check_allowed
 from opendeposit.deposits.domain import demand_interest
 from opendeposit.ledger.domain import INTEREST_EXPENSE, INTEREST_PAYABLE, JournalEntry
 from opendeposit.products.domain import RateTable, format_rate
-from opendeposit.writeplan import Abandon, Change, Plan, Post, Step, Update
+from opendeposit.serials import serial_row
+from opendeposit.writeplan import Abandon, Change, Insert, Plan, Post, Step, Update
 
 ACCRUAL_CHANGED = "ACCRUAL_CHANGED"  # abandonment: an accumulator is no longer as read
 
@@ -88,23 +89,39 @@ def credit_allowed(r: Any) -> Any:
     return r
 
 
-def credit_plan(rows: list[Any], *, day: date, now: datetime) -> tuple[Plan, dict[str, int]]:
-    """Settled interest of `rows` into the customers' balances, one entry each (in order)."""
+def credits_needed(rows: list[Any]) -> int:
+    """How many credits (entries, each with its transaction serial) `credit_plan` makes."""
+    return sum(1 for r in rows if int(r.interest or 0))
+
+
+def credit_plan(rows: list[Any], *, day: date, now: datetime,
+                serials: list[str]) -> tuple[Plan, dict[str, int]]:
+    """Settled interest of `rows` into the customers' balances, one entry each (in order),
+    each with one of `serials` (`credits_needed` of them)."""
     changes = [Change(key={"account_id": r.account_id, "settlement_date": r.settlement_date},
                       set={"state": "credited", "credited_on": day},
                       expect={"state": "settled"}) for r in rows]
     steps: list[Step] = [Update("demand_accrual", tuple(changes),
                                 on_miss=Abandon(ACCRUAL_CHANGED))]
     by_chain: dict[int, list[JournalEntry]] = defaultdict(list)
+    serial_of: dict[int, list[str]] = defaultdict(list)
+    drawn = iter(serials)
     for r in rows:
         interest = int(r.interest or 0)
         if interest:
+            serial_of[r.chain].append(next(drawn))
             by_chain[r.chain].append(JournalEntry.transfer(
                 kind="interest_credit", business_date=day,
                 description=f"活期结息（{r.settlement_date.isoformat()}）",
                 debit=INTEREST_PAYABLE, credit=r.ledger_code, amount=interest,
                 reference=f"DI{r.settlement_date:%Y%m%d}-{r.account_id}"))
-    steps += [Post(chain, tuple(entries), name=f"c{chain}")
-              for chain, entries in sorted(by_chain.items())]
+    posts = [Post(chain, tuple(entries), name=f"c{chain}")
+             for chain, entries in sorted(by_chain.items())]
+    steps += posts
+    numbered = tuple(serial_row(serial_of[p.chain][n], kind=entry.kind,
+                                reference=entry.reference, entry_hash=p.hash(n), now=now)
+                     for p in posts for n, entry in enumerate(p.entries))
+    if numbered:
+        steps.append(Insert("transaction_serial", numbered))
     credited = sum(len(e) for e in by_chain.values())
     return Plan(tuple(steps), now), {"credited": credited, "zero": len(rows) - credited}

@@ -29,11 +29,13 @@ from opendeposit.deposits import records
 from opendeposit.deposits.maturity import Outcome, chunk_plan, outcome, parts
 from opendeposit.deposits.models import eod_failure, holding, holding_event
 from opendeposit.errors import OpenDepositError
+from opendeposit.ledger import serials
 from opendeposit.ledger.models import ledger_balance
 from opendeposit.products.domain import RateTable
 from opendeposit.products.models import product
 from opendeposit.products.service import rate_table
 from opendeposit.security import Vault
+from opendeposit.serials import Channel
 from opendeposit.writeplan import PlanAbandoned
 
 log = logging.getLogger("opendeposit.eod")
@@ -137,8 +139,9 @@ async def _mature(db: Database, vault: Vault, outcomes: list[Outcome], day: date
         ids = dict(zip([o.row.id for o in rolling],
                        await next_ids(conn, "holding", len(rolling)), strict=True))
         now = clock.utcnow()
+        drawn = await serials.serials_in(conn, now, Channel.BT, len(outcomes))
         items = [parts(o, holder_name=holder_name(o.row), day=day, new_id=ids.get(o.row.id),
-                       now=now) for o in outcomes]
+                       now=now, serial=serial) for o, serial in zip(outcomes, drawn, strict=True)]
         await apply_in(conn, chunk_plan(items, now=now))
 
     await in_transaction(db, work)

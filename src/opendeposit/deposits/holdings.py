@@ -82,14 +82,17 @@ def body(row: Any, *, today: date) -> dict[str, Any]:
         "allow_rollover": bool(row.allow_rollover),
         "previous_holding_id": row.previous_holding_id,
         "closed_on": row.closed_on.isoformat() if row.closed_on else None,
+        "certificate_no": getattr(row, "certificate_no", None),
     }
 
 
 def receipt_message(*, kind: str, row: Any, acct: Any, day: date, amount: int,
                     entry_hash: str | Ref, reference: str, rate: Decimal,
                     interest: int | None = None, summary: str = "",
-                    extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The body of the e-receipt request for this movement (ESIGN.RECEIPT.ISSUE)."""
+                    extra: dict[str, Any] | None = None,
+                    serial: str | None = None) -> dict[str, Any]:
+    """The body of the e-receipt request for this movement (ESIGN.RECEIPT.ISSUE), with its
+    transaction serial and the holding's certificate number (`opendeposit.serials`)."""
     return {
         "receipt_kind": kind, "request_id": f"{kind}:{reference}",
         "business_date": day.isoformat(), "holding_id": row.id,
@@ -101,6 +104,7 @@ def receipt_message(*, kind: str, row: Any, acct: Any, day: date, amount: int,
         "maturity_date": row.maturity_date.isoformat(),
         "interest": None if interest is None else format_amount(interest),
         "ledger_entry_hash": entry_hash, "ledger_reference": reference, "summary": summary,
+        "transaction_serial": serial, "certificate_no": getattr(row, "certificate_no", None),
         **(extra or {}),
     }
 

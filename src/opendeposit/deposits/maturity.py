@@ -13,7 +13,7 @@ customer; rollover Dr 2151-<old> + Dr 5211 / Cr 2151-<new>.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
@@ -39,6 +39,7 @@ from opendeposit.deposits.holdings import (
 )
 from opendeposit.ledger.domain import CHART, CUSTOMER_HOLDING, JournalEntry
 from opendeposit.products.domain import RateTable, format_rate
+from opendeposit.serials import certificate_no, serial_row
 from opendeposit.writeplan import (
     Abandon,
     Change,
@@ -99,10 +100,11 @@ class Parts:
     new_account: NewAccount | None
     event: dict[str, Any]
     receipt: dict[str, Any]
+    serial: str = ""  # the movement's transaction serial (stored with its entry's hash)
 
 
 def parts(o: Outcome, *, holder_name: str, day: date, new_id: int | None,
-          now: datetime) -> Parts:
+          now: datetime, serial: str) -> Parts:
     row, q = o.row, o.quote
     acct = SimpleNamespace(customer_id=row.customer_id, account_no=row.account_no,
                            holder_name=holder_name)
@@ -111,13 +113,14 @@ def parts(o: Outcome, *, holder_name: str, day: date, new_id: int | None,
                     add={"interest_paid": q.interest},
                     expect={"status": ACTIVE, "principal": row.principal})
     if o.renewal is None:
-        return _payout(row, q, acct, change, day, now)
+        return replace(_payout(row, q, acct, change, day, now, serial), serial=serial)
     assert new_id is not None, "a rollover needs the id of its new holding"
-    return _rollover(row, q, o.renewal, acct, change, day, new_id, now)
+    return replace(_rollover(row, q, o.renewal, acct, change, day, new_id, now, serial),
+                   serial=serial)
 
 
 def _payout(row: Any, q: WithdrawalQuote, acct: Any, change: Change, day: date,
-            now: datetime) -> Parts:
+            now: datetime, serial: str) -> Parts:
     reference = f"H{row.id}-C"
     entry = payout_entry(day=day, description="定期到期自动支取", holding_id=row.id,
                          credit=row.account_code, principal=q.amount, interest=q.interest,
@@ -128,12 +131,12 @@ def _payout(row: Any, q: WithdrawalQuote, acct: Any, change: Change, day: date,
     receipt = receipt_message(kind="maturity_payout", row=row, acct=acct, day=day,
                               amount=q.amount, entry_hash="", reference=reference,
                               rate=q.rate_applied, interest=q.interest,
-                              summary="定期到期自动支取")
+                              summary="定期到期自动支取", serial=serial)
     return Parts(row.chain, change, entry, None, None, event, receipt)
 
 
 def _rollover(row: Any, q: WithdrawalQuote, new: HoldingTerms, acct: Any, change: Change,
-              day: date, new_id: int, now: datetime) -> Parts:
+              day: date, new_id: int, now: datetime, serial: str) -> Parts:
     """自动转存: a new holding from the maturity date, principal + interest, new board rate."""
     new_code, reference = holding_code(new_id), f"H{row.id}-R"
     new_row = dict(
@@ -142,7 +145,8 @@ def _rollover(row: Any, q: WithdrawalQuote, new: HoldingTerms, acct: Any, change
         principal=new.principal, original_principal=new.principal, rate=format_rate(new.rate),
         min_amount=row.min_amount, start_date=new.start_date, maturity_date=new.maturity_date,
         status=ACTIVE, auto_rollover=True, partial_withdrawn=False, chain=row.chain,
-        previous_holding_id=row.id, interest_paid=0, closed_on=None, created_at=now)
+        previous_holding_id=row.id, interest_paid=0, closed_on=None, created_at=now,
+        certificate_no=certificate_no(new_id, now))
     entry = payout_entry(kind="deposit_rollover", day=day, description="定期到期自动转存",
                          holding_id=row.id, credit=new_code, principal=row.principal,
                          interest=q.interest, reference=reference)
@@ -154,11 +158,12 @@ def _rollover(row: Any, q: WithdrawalQuote, new: HoldingTerms, acct: Any, change
                       new_holding_id=new_id, now=now)
     shown = SimpleNamespace(id=new_id, product_code=row.product_code,
                             product_name=row.product_name, term_months=row.term_months,
-                            start_date=new.start_date, maturity_date=new.maturity_date)
+                            start_date=new.start_date, maturity_date=new.maturity_date,
+                            certificate_no=new_row["certificate_no"])
     receipt = receipt_message(kind="deposit_purchase", row=shown, acct=acct, day=day,
                               amount=new.principal, entry_hash="", reference=reference,
                               rate=new.rate, summary="定期到期自动转存",
-                              extra={"rollover_of": row.id})
+                              extra={"rollover_of": row.id}, serial=serial)
     return Parts(row.chain, change, entry, new_row, account, event, receipt)
 
 
@@ -172,7 +177,7 @@ def chunk_plan(items: list[Parts], *, now: datetime) -> Plan:
     by_chain: dict[int, list[Parts]] = defaultdict(list)
     for p in items:
         by_chain[p.chain].append(p)
-    events, messages = [], []
+    events, messages, numbered = [], [], []
     for chain in sorted(by_chain):
         group = by_chain[chain]
         post = Post(chain, tuple(p.entry for p in group),
@@ -183,5 +188,12 @@ def chunk_plan(items: list[Parts], *, now: datetime) -> Plan:
             events.append({**p.event, "entry_hash": post.hash(n)})
             messages.append(Message(RECEIPT_SERVICE, RECEIPT_TARGET,
                                     Doc({**p.receipt, "ledger_entry_hash": post.hash(n)})))
-    steps += [Insert("holding_event", tuple(events)), Outbox(tuple(messages))]
+            if p.serial:
+                numbered.append(serial_row(p.serial, kind=p.event["kind"],
+                                           reference=p.entry.reference,
+                                           entry_hash=post.hash(n), now=now))
+    steps.append(Insert("holding_event", tuple(events)))
+    if numbered:
+        steps.append(Insert("transaction_serial", tuple(numbered)))
+    steps.append(Outbox(tuple(messages)))
     return Plan(tuple(steps), now)

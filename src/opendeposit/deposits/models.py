@@ -46,7 +46,9 @@ holding = Table(
     Column("interest_paid", BigInteger, nullable=False),
     Column("closed_on", Date, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("certificate_no", String(32), nullable=True),  # 存单编号 (`opendeposit.serials`)
     CheckConstraint("principal > 0", name="principal_positive"),
+    Index("ix_holding_certificate_no", "certificate_no", unique=True),
     Index("ix_holding_customer", "customer_id", "id"),
     Index("ix_holding_due", "status", "maturity_date", "id"),
 )

@@ -35,6 +35,7 @@ from opendeposit.deposits.decide import (
 from opendeposit.deposits.domain import check_rollover_offered
 from opendeposit.deposits.holdings import Holder, HoldingNotActive
 from opendeposit.deposits.models import holding
+from opendeposit.ledger import serials
 from opendeposit.products import quota
 from opendeposit.products import service as products
 from opendeposit.products.domain import ProductTerms, RateEntry, RateNotDefined, RateTable
@@ -43,6 +44,7 @@ from opendeposit.risk.gate import Screen
 from opendeposit.risk.history import EventKind
 from opendeposit.risk.service import Outcome
 from opendeposit.security import PinHasher, Vault
+from opendeposit.serials import Channel, transaction_serial
 from opendeposit.writeplan import Answer, Claim, Plan, PlanAbandoned
 
 __all__ = ["PURCHASE", "Answer", "HoldingNotActive", "holdings", "one_holding", "purchase",
@@ -57,11 +59,12 @@ class _Context:
     idem_state: str | None
     row: Any
     holding_id: int | None  # PostgreSQL: drawn from the holding sequence up front
+    serial_no: int | None  # PostgreSQL: the transaction serial's number, likewise
 
 
 async def purchase(*, db: Database, vault: Vault, pins: PinHasher, customer_id: int,
                    product_code: str, amount: int, pin: str, idempotency_key: str,
-                   screen: Screen | None = None) -> Answer:
+                   screen: Screen | None = None, channel: Channel = Channel.H5) -> Answer:
     """Buy `amount` fen of a product from the Class II balance → 201 with the new holding.
     The risk rules judge it in the plan's transaction (`risk.gate`)."""
     request = idempotency.Request.of(owner=customer_id, key=idempotency_key,
@@ -74,7 +77,8 @@ async def purchase(*, db: Database, vault: Vault, pins: PinHasher, customer_id: 
                                   known=ctx.pin)
         facts = _facts(vault, ctx.row, code=product_code)
         return await _buy(db, vault, facts, req.claim(), amount=amount,
-                          holding_id=ctx.holding_id, screen=screen)
+                          holding_id=ctx.holding_id, serial_no=ctx.serial_no, channel=channel,
+                          screen=screen)
 
     return await idempotency.run_once(db, request, seen=ctx.idem_state, work=work)
 
@@ -89,7 +93,7 @@ SELECT cu.id AS customer_id, cu.pin_hash, cu.pin_locked_at, cu.pin_failed_attemp
        (SELECT {agg}(re.board_rate || ' ' || re.ceiling || ' ' || re.effective_from, ',')
           FROM rate_entry re WHERE re.kind = pr.kind AND re.term_months = pr.term_months)
          AS rate_entries,
-       {holding_id} AS holding_id, pr.*
+       {holding_id} AS holding_id, {serial_no} AS serial_no, pr.*
   FROM customer cu
   JOIN business_day bd ON bd.id = 1
   LEFT JOIN account a ON a.customer_id = cu.id AND a.status <> 'closed' AND EXISTS (
@@ -101,8 +105,10 @@ SELECT cu.id AS customer_id, cu.pin_hash, cu.pin_locked_at, cu.pin_failed_attemp
 """
 _TYPES = dict(business_date=Date, sale_start=Date, sale_end=Date, pin_locked_at=DateTime,
               allow_partial_withdrawal=Boolean, allow_rollover=Boolean)
-_CONTEXT_SQLITE = text(_CONTEXT.format(holding_id="NULL", agg="group_concat")).columns(**_TYPES)
-_CONTEXT_PG = _CONTEXT.format(holding_id="nextval('holding_id_seq')", agg="string_agg").replace(
+_CONTEXT_SQLITE = text(_CONTEXT.format(holding_id="NULL", serial_no="NULL",
+                                                agg="group_concat")).columns(**_TYPES)
+_CONTEXT_PG = _CONTEXT.format(holding_id="nextval('holding_id_seq')", agg="string_agg",
+                              serial_no=f"nextval('{serials.SEQUENCE}')").replace(
     ":customer_id", "$1").replace(":code", "$2").replace(":key", "$3")
 
 
@@ -122,7 +128,8 @@ async def _context(db: Database, *, customer_id: int, code: str, key: str) -> _C
                 "customer_id": customer_id, "code": code, "key": key})).first()
     if row is None:
         raise accounts.AccountNotFound()
-    return _Context(accounts.PinState.of(row), row.idem_state, row, row.holding_id)
+    return _Context(accounts.PinState.of(row), row.idem_state, row, row.holding_id,
+                    row.serial_no)
 
 
 def _facts(vault: Vault, row: Any, *, code: str) -> PurchaseFacts:
@@ -153,11 +160,13 @@ def _ceiling(terms: ProductTerms, entries: str | None, day: date) -> Decimal | N
 
 
 async def _buy(db: Database, vault: Vault, facts: PurchaseFacts, claim: Claim, *, amount: int,
-               holding_id: int | None, screen: Screen | None) -> Answer:
+               holding_id: int | None, serial_no: int | None, channel: Channel,
+               screen: Screen | None) -> Answer:
     now = clock.utcnow()
     # every rule of the purchase first: a refused purchase writes nothing, not even a decision
     try:
-        decide_purchase(facts, claim, amount=amount, holding_id=holding_id or 0, now=now)
+        decide_purchase(facts, claim, amount=amount, holding_id=holding_id or 1, now=now,
+                        serial=transaction_serial(now, channel, 1))  # a placeholder
     except AccountNotUsable:
         await gate.dormant_first(db, facts.buyer.customer_id)  # dormancy: re-verify first
         raise
@@ -166,13 +175,17 @@ async def _buy(db: Database, vault: Vault, facts: PurchaseFacts, claim: Claim, *
 
     async def home_shard(conn: AsyncConnection, _: Outcome) -> Answer:
         hid = holding_id if holding_id is not None else (await next_ids(conn, "holding", 1))[0]
-        bought = decide_purchase(facts, claim, amount=amount, holding_id=hid, now=now)
+        serial = transaction_serial(now, channel, serial_no) if serial_no is not None else \
+            (await serials.serials_in(conn, now, channel, 1))[0]
+        bought = decide_purchase(facts, claim, amount=amount, holding_id=hid, now=now,
+                                 serial=serial)
         await apply_in(conn, bought.plan + Plan((bought.home_take,), now))
         return bought.answer
 
     async def all_shards(conn: AsyncConnection, _: Outcome) -> Answer:
         return await _buy_from_all_shards(conn, facts, claim, amount=amount,
-                                          holding_id=holding_id, now=now)
+                                          holding_id=holding_id, serial_no=serial_no,
+                                          channel=channel, now=now)
 
     try:
         done = await gate.screened(db, vault=vault, screen=screen, call=call,
@@ -189,12 +202,16 @@ async def _buy(db: Database, vault: Vault, facts: PurchaseFacts, claim: Claim, *
 
 
 async def _buy_from_all_shards(conn: AsyncConnection, facts: PurchaseFacts, claim: Claim, *,
-                               amount: int, holding_id: int | None, now: datetime) -> Answer:
+                               amount: int, holding_id: int | None, serial_no: int | None,
+                               channel: Channel, now: datetime) -> Answer:
     """The home shard was short: the same plan, then every shard locked in order and the
     amount taken from them (`quota_takes`), in one transaction; QuotaExceeded when all of
     them together hold less."""
     hid = holding_id if holding_id is not None else (await next_ids(conn, "holding", 1))[0]
-    bought = decide_purchase(facts, claim, amount=amount, holding_id=hid, now=now)
+    serial = transaction_serial(now, channel, serial_no) if serial_no is not None else \
+        (await serials.serials_in(conn, now, channel, 1))[0]
+    bought = decide_purchase(facts, claim, amount=amount, holding_id=hid, now=now,
+                             serial=serial)
     await apply_in(conn, bought.plan)
     shards = await quota.locked_shards(conn, facts.product.code)
     await apply_in(conn, Plan((quota_takes(facts.product.code, shards, amount),), now))

@@ -86,3 +86,26 @@ posting = Table(
     ),
     Index("ix_posting_account", "account_code", "chain", "seq"),
 )
+
+# 交易流水号: one row per money movement (`opendeposit.serials`), with the journal entry it
+# quotes (the customer's statement line; None until a pending top-up posts). The number part
+# comes from `transaction_serial_seq` (PostgreSQL) or the `serial_counter` row (SQLite).
+transaction_serial = Table(
+    "transaction_serial",
+    metadata,
+    Column("serial", String(32), primary_key=True),
+    Column("channel", String(2), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("reference", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=True, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_transaction_serial_reference", "reference"),
+)
+
+# Named counters for SQLite, which has no sequences: `value` is the last number drawn.
+serial_counter = Table(
+    "serial_counter",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)

@@ -1,5 +1,5 @@
 """CLI commands for running the platform in production: `serve api --workers`, `serve all`,
-`init production`, `keys rotate`. Registered on the `opendeposit` group by cli.py."""
+`init production`, `keys rotate`, `simulate`. Registered on the `opendeposit` group by cli.py."""
 
 from __future__ import annotations
 
@@ -75,7 +75,8 @@ def _check_time(hhmm: str) -> None:
 
 
 def register(main: click.Group) -> None:
-    from opendeposit.ops import keys_cli, production_cli
+    from opendeposit.ops import keys_cli, production_cli, simulate_cli
 
     main.add_command(production_cli.init)
     main.add_command(keys_cli.keys)
+    main.add_command(simulate_cli.simulate)

@@ -25,6 +25,7 @@ from opendeposit.errors import BusinessRuleViolation
 from opendeposit.ledger.domain import BANK_SETTLEMENT, CARD_IN_TRANSIT, RISK_HOLD, JournalEntry
 from opendeposit.money import format_amount
 from opendeposit.payments.ports import TransferResult, TransferStatus
+from opendeposit.serials import serial_row
 from opendeposit.writeplan import (
     Abandon,
     Answer,
@@ -75,12 +76,14 @@ class OpenOrder:
     account: CustomerAccount
     balance: int  # the customer's demand balance after opening (after the hold, if any)
     hold_hash: str | None  # a withdrawal's hold entry: its receipt quotes it
+    serial: str = ""  # 交易流水号 (none for an order opened before serials existed)
 
 
 def open_plan(claim: Claim, *, direction: str, account: CustomerAccount, amount: int,
-              order_no: str, business_date: date, now: datetime) -> Plan:
-    """Claim the key, hold a withdrawal's money, write the order (captures `order.id`, and
-    for a withdrawal `hold#0` and the balance after the hold)."""
+              order_no: str, business_date: date, now: datetime, serial: str) -> Plan:
+    """Claim the key, hold a withdrawal's money, write the order and its transaction serial
+    (captures `order.id`, and for a withdrawal `hold#0` and the balance after the hold; a
+    top-up's serial gets its entry when it settles)."""
     check_allowed(account.status, Operation.TOP_UP if direction == TOP_UP else
                   Operation.WITHDRAW)
     steps: list[Step] = [claim]
@@ -95,6 +98,8 @@ def open_plan(claim: Claim, *, direction: str, account: CustomerAccount, amount:
         "status": "initiated", "idempotency_key": claim.key, "business_date": business_date,
         "entry_hash": entry_hash, "created_at": now, "updated_at": now},),
         name="order", returning="id"))
+    steps.append(Insert("transaction_serial", (serial_row(
+        serial, kind=direction, reference=order_no, entry_hash=entry_hash, now=now),)))
     return Plan(tuple(steps), now)
 
 
@@ -102,7 +107,8 @@ HELD = "held"
 
 
 def held_plan(claim: Claim, *, account: CustomerAccount, amount: int, reference: str,
-              decision_id: int, business_date: date, now: datetime) -> tuple[Plan, Answer]:
+              decision_id: int, business_date: date, now: datetime,
+              serial: str) -> tuple[Plan, Answer]:
     """A withdrawal a risk rule holds: claim the key, park the money (Dr 2011 customer /
     Cr 2242 risk hold: it has left the balance but not the bank), the `risk_hold` row; the
     answer is 202 held until staff release it to the card or return it to the balance."""
@@ -119,8 +125,12 @@ def held_plan(claim: Claim, *, account: CustomerAccount, amount: int, reference:
         returning="id")
     answer = Answer(202, {"status": HELD, "hold_id": row.ref(), "direction": WITHDRAW,
                           "amount": format_amount(amount), "reference": reference,
+                          "transaction_serial": serial,
                           "balance": Fen(post.balance(account.ledger_code))})
-    return Plan((claim, post, row, Complete(claim.owner, claim.key, answer)), now), answer
+    number = Insert("transaction_serial", (serial_row(
+        serial, kind=WITHDRAW, reference=reference, entry_hash=post.hash(), now=now),))
+    return Plan((claim, post, row, number, Complete(claim.owner, claim.key, answer)),
+                now), answer
 
 
 def hold_post(account: CustomerAccount, amount: int, order_no: str, business_date: date) -> Post:
@@ -157,6 +167,10 @@ def settle_plan(order: OpenOrder, result: TransferResult, *, business_date: date
                    on_miss=Abandon(ORDER_SETTLED))
     steps: list[Step] = [guard] if post is None else [post, guard] if top_up_done else \
         [guard, post]
+    if top_up_done and post is not None and order.serial:  # the serial quotes its entry
+        steps.append(Update("transaction_serial", (Change(
+            key={"serial": order.serial}, set={"entry_hash": post.hash()}),),
+            on_miss=Abandon(ORDER_SETTLED)))
     answer = answer_of(order, status.value, Fen(balance), result.failure_code)
     if status is TransferStatus.SUCCEEDED:  # counted (outside the Class II caps), §1.3
         bucket = LimitBucket.BOUND_IN if order.direction == TOP_UP else LimitBucket.BOUND_OUT
@@ -199,7 +213,7 @@ def receipt_request(order: OpenOrder, business_date: date, entry_hash: str | Ref
     return {
         "receipt_kind": "top_up" if top_up else "withdrawal",
         "reference": order.order_no,
-        "transaction_serial": order.order_no,
+        "transaction_serial": order.serial or order.order_no,
         "customer_id": acct.customer_id,
         "business_date": business_date.isoformat(),
         "amount": order.amount,
@@ -225,7 +239,8 @@ def answer_of(order: OpenOrder, status: str, balance: Fen | str,
             "code": err.code, "message": err.message_en, "message_zh": err.message_zh,
             "card_failure": code, "order_no": order.order_no}})
     return Answer(200 if status == "succeeded" else 202, {
-        "order_no": order.order_no, "direction": order.direction,
-        "amount": format_amount(order.amount), "status": status, "balance": balance,
+        "order_no": order.order_no, "transaction_serial": order.serial or None,
+        "direction": order.direction, "amount": format_amount(order.amount), "status": status,
+        "balance": balance,
         "bound_card": {"bank": acct.card_bank, "card_no_masked": "****" + acct.card_last4},
     })

@@ -22,8 +22,9 @@ from opendeposit.accounts import service as accounts
 from opendeposit.accounts.models import account
 from opendeposit.clock import business_day
 from opendeposit.db import Database
-from opendeposit.db.apply import apply
+from opendeposit.db.apply import apply, apply_in
 from opendeposit.db.driver import AttrRow, DriverStatement, driver_connection
+from opendeposit.ledger import serials
 from opendeposit.ledger import service as ledger
 from opendeposit.ledger.models import ledger_balance
 from opendeposit.payments.decide import (
@@ -46,7 +47,8 @@ from opendeposit.risk.gate import Screen
 from opendeposit.risk.history import EventKind
 from opendeposit.risk.service import Outcome
 from opendeposit.security import PinHasher, Vault
-from opendeposit.writeplan import Answer, Fen, Plan, PlanAbandoned, rendered
+from opendeposit.serials import Channel
+from opendeposit.writeplan import Answer, Fen, PlanAbandoned, rendered
 
 __all__ = ["CARD_FAILURES_ZH", "TOP_UP", "WITHDRAW", "Answer", "CardTransferFailed",
            "reconcile", "settle", "top_up", "withdraw"]
@@ -54,21 +56,23 @@ __all__ = ["CARD_FAILURES_ZH", "TOP_UP", "WITHDRAW", "Answer", "CardTransferFail
 
 async def top_up(*, db: Database, vault: Vault, pins: PinHasher, cards: CardNetwork,
                  bank_name: str, customer_id: int, amount: int, pin: str,
-                 idempotency_key: str, screen: Screen | None = None) -> Answer:
+                 idempotency_key: str, screen: Screen | None = None,
+                 channel: Channel = Channel.H5) -> Answer:
     """Pull `amount` fen from the bound card into the Class II balance."""
     return await _move(TOP_UP, db=db, vault=vault, pins=pins, cards=cards,
                        bank_name=bank_name, customer_id=customer_id, amount=amount, pin=pin,
-                       key=idempotency_key, screen=screen)
+                       key=idempotency_key, screen=screen, channel=channel)
 
 
 async def withdraw(*, db: Database, vault: Vault, pins: PinHasher, cards: CardNetwork,
                    bank_name: str, customer_id: int, amount: int, pin: str,
-                   idempotency_key: str, screen: Screen | None = None) -> Answer:
+                   idempotency_key: str, screen: Screen | None = None,
+                 channel: Channel = Channel.H5) -> Answer:
     """Push `amount` fen from the Class II balance to the bound card — and nowhere else; a
     withdrawal a risk rule holds answers 202 held and waits for staff (`holds.py`)."""
     return await _move(WITHDRAW, db=db, vault=vault, pins=pins, cards=cards,
                        bank_name=bank_name, customer_id=customer_id, amount=amount, pin=pin,
-                       key=idempotency_key, screen=screen)
+                       key=idempotency_key, screen=screen, channel=channel)
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ class _Context:
 
 async def _move(direction: str, *, db: Database, vault: Vault, pins: PinHasher,
                 cards: CardNetwork, bank_name: str, customer_id: int, amount: int, pin: str,
-                key: str, screen: Screen | None) -> Answer:
+                key: str, screen: Screen | None, channel: Channel = Channel.H5) -> Answer:
     request = idempotency.Request.of(owner=customer_id, key=key, operation=direction,
                                      amount=amount)
     ctx = await _context(db, vault, customer_id=customer_id, key=key)
@@ -90,7 +94,8 @@ async def _move(direction: str, *, db: Database, vault: Vault, pins: PinHasher,
     async def work(req: idempotency.Request) -> Answer:
         await accounts.verify_pin(db=db, pins=pins, customer_id=customer_id, pin=pin,
                                   known=ctx.pin)
-        opened = await _open(db, vault, direction, ctx, req, amount=amount, screen=screen)
+        opened = await _open(db, vault, direction, ctx, req, amount=amount, screen=screen,
+                             channel=channel)
         if isinstance(opened, Answer):  # held for a risk review: no card call
             return opened
         order = opened
@@ -140,39 +145,45 @@ async def _context(db: Database, vault: Vault, *, customer_id: int, key: str) ->
 
 
 async def _open(db: Database, vault: Vault, direction: str, ctx: _Context,
-                req: idempotency.Request, *, amount: int,
-                screen: Screen | None) -> OpenOrder | Answer:
-    """The opening plan, judged by the risk rules in the same transaction (`risk.gate`): a
-    step-up or block is raised, a held withdrawal answers 202 held."""
-    order_no = order_number(direction)
-    now = clock.utcnow()
+                req: idempotency.Request, *, amount: int, screen: Screen | None,
+                channel: Channel) -> OpenOrder | Answer:
+    """The opening plan with its transaction serial, judged by the risk rules in the same
+    transaction (`risk.gate`): a step-up or block is raised, a held withdrawal answers 202."""
+    order_no, now = order_number(direction), clock.utcnow()
     held: list[Answer] = []
+    drawn: list[str] = []
 
-    def plan_for(outcome: Outcome) -> Plan:
+    async def apply_for(conn: AsyncConnection, outcome: Outcome) -> dict[str, Any]:
+        (serial,) = await serials.serials_in(conn, now, channel, 1)
+        drawn.append(serial)
         if outcome.action is Action.HOLD and direction == WITHDRAW:
             plan, answer = held_plan(req.claim(), account=ctx.account, amount=amount,
                                      reference=order_no, decision_id=outcome.decision_id,
-                                     business_date=ctx.business_date, now=now)
+                                     business_date=ctx.business_date, now=now, serial=serial)
             held.append(answer)
-            return plan
-        return open_plan(req.claim(), direction=direction, account=ctx.account, amount=amount,
-                         order_no=order_no, business_date=ctx.business_date, now=now)
+        else:
+            plan = open_plan(req.claim(), direction=direction, account=ctx.account,
+                             amount=amount, order_no=order_no,
+                             business_date=ctx.business_date, now=now, serial=serial)
+        return await apply_in(conn, plan)
 
     done = await gate.screened(db, vault=vault, screen=screen, call=gate.MoneyCall(
         ctx.account.customer_id, EventKind.TOP_UP if direction == TOP_UP else EventKind.WITHDRAW,
         amount, req.operation, req.hash, order_no, ctx.business_date, balance=ctx.balance),
-        apply_for=gate.plan(plan_for))
+        apply_for=apply_for)
     got = done.result or {}
     if held:
         return rendered(held[0], got)
+    serial = drawn[-1]
     balance = int(got.get(f"hold@{ctx.account.ledger_code}", ctx.balance))
     return OpenOrder(int(got["order.id"]), order_no, direction, amount, req.key, ctx.account,
-                     balance, got.get("hold#0"))
+                     balance, got.get("hold#0"), serial)
 
 
 def order_number(direction: str) -> str:
     prefix = "T" if direction == TOP_UP else "W"
-    return f"{prefix}{clock.utcnow():%Y%m%d%H%M%S}{secrets.token_hex(6).upper()}"
+    at = clock.utcnow().astimezone(clock.BEIJING)  # what the customer reads: Beijing time
+    return f"{prefix}{at:%Y%m%d%H%M%S}{secrets.token_hex(6).upper()}"
 
 
 async def _settle(db: Database, vault: Vault, order: OpenOrder, result: TransferResult, *,
@@ -198,8 +209,9 @@ async def settle(*, db: Database, vault: Vault, bank_name: str, order_id: int,
         acct = await accounts.load_account(conn, vault, row.customer_id)
         balance = await ledger.balance(conn, acct.ledger_code)
         business_date = await clock.current_business_date(conn)
+        serial = await serials.serial_of_reference(conn, row.order_no)
     order = OpenOrder(row.id, row.order_no, row.direction, row.amount, row.idempotency_key,
-                      acct, balance, row.entry_hash)
+                      acct, balance, row.entry_hash, serial or "")
     return await _settle(db, vault, order, result, business_date=business_date,
                          bank_name=bank_name)
 
@@ -209,8 +221,9 @@ async def _answer_for(conn: AsyncConnection, vault: Vault, order_id: int) -> Ans
         payment_order.c.id == order_id))).one()
     acct = await accounts.load_account(conn, vault, row.customer_id)
     balance = await ledger.balance(conn, acct.ledger_code)
+    serial = await serials.serial_of_reference(conn, row.order_no)
     order = OpenOrder(row.id, row.order_no, row.direction, row.amount, row.idempotency_key,
-                      acct, balance, row.entry_hash)
+                      acct, balance, row.entry_hash, serial or "")
     return rendered(answer_of(order, row.status, Fen(balance), row.failure_code))
 
 

@@ -85,10 +85,10 @@ const zh = {
   },
   statement: {
     at: '交易时间', businessDate: '营业日', kind: '类型', amount: '金额', balanceAfter: '余额',
-    description: '摘要', receiptNo: '回单号', none: '该期间没有流水',
+    description: '摘要', serial: '交易流水号', receiptNo: '回单号', none: '该期间没有流水',
   },
   holdings: {
-    none: '没有持仓', id: '编号', product: '产品', principal: '本金', rate: '利率', start: '起息日',
+    none: '没有持仓', id: '编号', certificate: '存单编号', product: '产品', principal: '本金', rate: '利率', start: '起息日',
     maturity: '到期日', accrued: '应计利息', rollover: '自动转存', status: '状态',
   },
   receipts: {
@@ -443,10 +443,10 @@ const en = {
   },
   statement: {
     at: 'Time', businessDate: 'Business date', kind: 'Kind', amount: 'Amount', balanceAfter: 'Balance',
-    description: 'Description', receiptNo: 'Receipt', none: 'No statement lines in this period',
+    description: 'Description', serial: 'Transaction serial', receiptNo: 'Receipt', none: 'No statement lines in this period',
   },
   holdings: {
-    none: 'No holdings', id: 'No.', product: 'Product', principal: 'Principal', rate: 'Rate', start: 'Start',
+    none: 'No holdings', id: 'No.', certificate: 'Certificate no.', product: 'Product', principal: 'Principal', rate: 'Rate', start: 'Start',
     maturity: 'Maturity', accrued: 'Accrued interest', rollover: 'Auto-rollover', status: 'Status',
   },
   receipts: {

@@ -20,6 +20,7 @@ export const FIELD_ORDER = [
   'payee_bank',
   'payee_account',
   'product_name',
+  'certificate_no',
   'annual_rate',
   'term_months',
   'maturity_date',

@@ -179,6 +179,26 @@ describe('ReceiptTable', () => {
   })
 })
 
+describe('serials on the customer page', () => {
+  it('shows each holding\'s certificate number (存单编号)', async () => {
+    const { default: HoldingsTable } = await import('../../admin/src/pages/customer/HoldingsTable.vue')
+    const rows = [{ id: 42, certificate_no: '318820260000000424', product_code: 'TD1Y', product_name: '1年期', principal: '10000.00', rate: '1.20', start_date: '2026-12-05', maturity_date: '2027-12-05', accrued_interest: '0.00', status: 'active' }]
+    const w = mount(HoldingsTable, { props: { rows } })
+    await flushPromises()
+    expect(w.text()).toContain('存单编号')
+    expect(w.text()).toContain('318820260000000424')
+  })
+
+  it('shows each statement line\'s transaction serial (交易流水号)', async () => {
+    const { default: StatementPanel } = await import('../../admin/src/pages/customer/StatementPanel.vue')
+    od.customers.statement.mockResolvedValueOnce({ items: [{ id: '1-2', at: '2026-12-04T16:30:00+00:00', business_date: '2026-12-04', kind: 'top_up', amount: '1.00', balance_after: '1.00', description: '绑定卡充值', reference: 'T1', transaction_serial: '20261205WX000000000007', receipt_no: null }], next_cursor: null })
+    const w = mount(StatementPanel, { props: { customerId: 1, accountNo: '6230000000000000013' } })
+    await flushPromises()
+    expect(w.text()).toContain('交易流水号')
+    expect(w.text()).toContain('20261205WX000000000007')
+  })
+})
+
 describe('CustomerDetail', () => {
   const page = (status, extra = {}) => ({
     customer: { customer_id: 12, name_masked: '张*', id_number_masked: '4403**********1237', phone_masked: '138****8000', kyc_status: 'verified', created_at: null, birth_year: 1990, region_code: '440305', pin: { state: 'locked', failed_attempts: 5, locked_at: null } },

@@ -17,7 +17,7 @@ function holdingView(h, product) {
   return {
     name: productName(product) || productName(h), status: enumText('holdingStatus', h.status),
     principal: displayAmount(h.principal), rate: `${formatRate(h.rate)}%`, accrued: `¥${displayAmount(h.accrued_interest)}`,
-    start: dateText(h.start_date), maturity: dateText(h.maturity_date), id: h.id,
+    start: dateText(h.start_date), maturity: dateText(h.maturity_date), id: h.certificate_no || h.id,
     atMaturity: h.interest_at_maturity ? `¥${displayAmount(h.interest_at_maturity)}` : '',
     partialDone: yesNo(h.partial_withdrawn),
     active: h.status === 'active', rolloverOffered: h.allow_rollover !== false, autoRollover: Boolean(h.auto_rollover),

@@ -21,7 +21,7 @@ Component({
       return {
         title: `move.${k}.title`, amountLabel: `move.${k}.amountLabel`, done: `move.${k}.done`, from: 'move.from', to: 'move.to',
         all: 'move.all', closedLoop: 'move.closedLoop', confirm: 'move.confirmPin', newBalance: 'move.newBalance',
-        back: 'move.backToAccount', pending: 'move.pending', pendingNote: 'move.pendingNote', orderNo: 'move.orderNo',
+        back: 'move.backToAccount', pending: 'move.pending', pendingNote: 'move.pendingNote', orderNo: 'move.orderNo', serial: 'deposit.serial',
         next: 'common.next', edit: 'common.edit', retry: 'common.retry', placeholder: 'amount.placeholder',
         classII: 'account.classIIShort', boundCard: 'account.boundCard',
       }
@@ -91,7 +91,7 @@ Component({
       track(`${this.data.kind}_${pending ? 'pending' : 'succeeded'}`, { amount: body.amount })
       this.setData({
         step: 'done',
-        result: { pending, amount: displayAmount(body.amount), balance: data && data.balance ? displayAmount(data.balance) : '', orderNo: (data && data.order_no) || '' },
+        result: { pending, amount: displayAmount(body.amount), balance: data && data.balance ? displayAmount(data.balance) : '', orderNo: (data && data.order_no) || '', serial: (data && data.transaction_serial) || '' },
       })
     },
     onBack() {

@@ -29,6 +29,7 @@ function lineView(line) {
     amount: amount.text,
     positive: amount.positive,
     balanceAfter: `${t('statement.balanceAfter')} ${displayAmount(line.balance_after)}`,
+    serial: line.transaction_serial ? `${t('statement.serial')} ${line.transaction_serial}` : '',
     receiptNo: line.receipt_no || '',
   }
 }
