@@ -188,3 +188,35 @@ async def pg_platform(tmp_path: Path, pg_url: str) -> AsyncIterator[Platform]:
         yield p
     finally:
         await p.db.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _risk_rules_not_cached() -> Iterator[None]:
+    """Rules in force are cached per database URL for a few seconds; the PostgreSQL tests of a
+    session share one URL, so a rule a test changed must not reach the next test."""
+    from opendeposit.risk.service import forget_rules
+
+    forget_rules()
+    yield
+    forget_rules()
+
+
+@pytest.fixture(autouse=True)
+def _risk_daytime(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Money calls are judged at Beijing daytime: the night-burst rule must not depend on the
+    hour the suite runs. The wall clock of the money path's risk check moves forward to 09:00
+    Beijing when it is night there (never backwards, so step-ups stay valid); tests of the
+    night rule give the event time themselves."""
+    from datetime import UTC, datetime, timedelta
+
+    from opendeposit.clock import BEIJING
+    from opendeposit.risk import gate
+
+    local = datetime.now(BEIJING)
+    if 9 <= local.hour < 21:
+        return
+    morning = local.replace(hour=9, minute=0, second=0, microsecond=0)
+    if local.hour >= 21:
+        morning += timedelta(days=1)
+    offset = morning - local
+    monkeypatch.setattr(gate, "event_time", lambda: datetime.now(UTC) + offset)

@@ -156,3 +156,26 @@ async def staff_login(client, username: str, password: str) -> dict[str, str]:  
         body = resp.json()
     assert body["pending"] is None, body
     return {"Authorization": f"Bearer {body['token']}"}
+
+
+async def allow_volume(p: Platform, max_moves: int = 1000, *,
+                       alert_only: tuple[str, ...] = ()) -> None:
+    """For tests about volume, not fraud: one customer makes many money moves within minutes
+    of wall-clock time, which the velocity rules would step up. Raise their move limits by a
+    new rule version, as the risk team would (the rules stay on and judge every move);
+    `alert_only` rules keep raising alerts but no longer step up or hold."""
+    from opendeposit import clock
+    from opendeposit.risk import ruleset
+    from opendeposit.risk.domain import Action
+    from opendeposit.risk.service import forget_rules
+
+    async with p.db.transaction() as conn:
+        for code in ("VELOCITY_PHONE", "VELOCITY_DEVICE"):
+            await ruleset.change(conn, code=code, action=None,
+                                 thresholds={"max_moves": max_moves}, enabled=None,
+                                 reason="volume test", actor="test", now=clock.utcnow())
+        for code in alert_only:
+            await ruleset.change(conn, code=code, action=Action.ALERT, thresholds=None,
+                                 enabled=None, reason="volume test", actor="test",
+                                 now=clock.utcnow())
+    forget_rules()

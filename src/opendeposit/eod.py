@@ -30,9 +30,11 @@ class EodPlan:
 
 
 def standard_plan(*, db: Database, vault: Vault, cards: CardNetwork, bank_name: str) -> EodPlan:
-    """Maturity, demand-interest credit, accrual and settlement, reconciliation, day report."""
+    """Maturity, demand-interest credit, accrual and settlement, reconciliation, day report,
+    then the risk steps: the large-value report lines of the day and dormancy."""
     from opendeposit.deposits.steps import after_reconcile, before_reconcile
     from opendeposit.payments.service import reconcile
+    from opendeposit.risk.steps import eod_steps
 
     async def reconcile_payments(_day: date) -> dict[str, object]:
         settled, still_open = await reconcile(db=db, vault=vault, cards=cards,
@@ -40,7 +42,8 @@ def standard_plan(*, db: Database, vault: Vault, cards: CardNetwork, bank_name: 
         return {"settled": settled, "still_open": still_open}
 
     return EodPlan([*before_reconcile(db=db, vault=vault),
-                    ("reconcile_payments", reconcile_payments), *after_reconcile(db=db)])
+                    ("reconcile_payments", reconcile_payments), *after_reconcile(db=db),
+                    *eod_steps(db=db)])
 
 
 @dataclass(frozen=True)

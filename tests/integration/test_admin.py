@@ -62,7 +62,8 @@ async def test_operators_run_eod_and_everyone_sees_the_history(platform) -> None
             "2025-06-02", "2025-06-03", True)
         assert list(body["report"]) == ["deposit_maturity", "demand_interest_credit",
                                         "demand_accrual", "demand_interest_settlement",
-                                        "reconcile_payments", "day_report"]
+                                        "reconcile_payments", "day_report",
+                                        "risk_large_value", "risk_dormancy"]
         await client.post("/admin/api/v1/batches/eod", headers=operator)
         history = (await client.get("/admin/api/v1/batches", headers=checker)).json()["items"]
         assert [(h["business_date"], h["status"]) for h in history] == [

@@ -118,7 +118,8 @@ async def test_a_failing_holding_is_isolated_recorded_and_retried_next_day(platf
                                  status=AccountStatus.NORMAL, reason="lifted", actor="staff:1")
     again = await eod.run_eod(platform.db, platform.eod_plan())  # closes 2025-09-03 and catches up
     assert again.report["deposit_maturity"] == {"processed": 1, "paid_out": 1}
-    assert await demand_balance(platform, bad) == 500_000 + 1_000
+    # whole term 10.00 + one overdue day at the demand rate: 5,000 × 0.05% × 1/360 → 0.01
+    assert await demand_balance(platform, bad) == 500_000 + 1_000 + 1
     await _ok(platform)
 
 
@@ -170,4 +171,28 @@ async def test_an_interrupted_run_resumes_after_its_last_finished_step(platform,
     assert await demand_balance(platform, c) == 1_002_000  # paid once
     assert (await day_report(db=platform.db, day=date(2025, 9, 2)))["events"]["maturity_payout"][
         "count"] == 1
+    await _ok(platform)
+
+
+async def test_a_late_maturity_payout_adds_overdue_demand_interest(platform) -> None:
+    """§3.5 / §11.1: paid 30 days after maturity (the account was frozen), the holding earns
+    the whole term plus principal × the demand rate on the payout day × 30 / 360."""
+    await seed_catalog(platform)
+    c = await funded_customer(platform, amount=10_000_000)
+    await _buy(platform, c, "TD3M", 10_000_000)  # 2025-06-02 → matures 2025-09-02
+    await accounts.change_status(platform, account_id=c.account.id,
+                                 status=AccountStatus.FROZEN, reason="judicial freeze",
+                                 actor="staff:1")
+    await _set_date(platform, date(2025, 9, 2))
+    await eod.run_eod(platform.db, platform.eod_plan())
+    assert await demand_balance(platform, c) == 0  # not paid while frozen
+    await accounts.change_status(platform, account_id=c.account.id,
+                                 status=AccountStatus.NORMAL, reason="lifted", actor="staff:1")
+    await _set_date(platform, date(2025, 10, 2))
+    result = await eod.run_eod(platform.db, platform.eod_plan())
+    assert result.report["deposit_maturity"] == {"processed": 1, "paid_out": 1}
+    whole_term = 10_000_000 * 80 * 3 // (10_000 * 12)  # 0.80 % for 3 of 12 months
+    overdue = (10_000_000 * 5 * 30 * 2 + 10_000 * 360) // (2 * 10_000 * 360)  # 0.05 %, half-up
+    assert (whole_term, overdue) == (20_000, 417)
+    assert await demand_balance(platform, c) == 10_000_000 + whole_term + overdue
     await _ok(platform)

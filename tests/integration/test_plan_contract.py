@@ -164,7 +164,8 @@ async def test_payments_write_the_same_rows(both: Both) -> None:
     assert rendered(answer, got).body["balance"] == "2500.50"
     assert set(both.last_rows) == {"payment_order", "ledger_chain", "ledger_balance", "posting",
                                    "journal_entry", "esb_outbox", "idempotency_record",
-                                   "transaction_serial"}
+                                   "transaction_serial",
+                                   "limit_usage"}  # the Class II counters, same plan
     assert rendered(answer, got).body["transaction_serial"] == _serial(1)
     for n, (result, key) in enumerate([(TransferStatus.SUCCEEDED, "w1"),
                                        (TransferStatus.FAILED, "w2"),

@@ -93,3 +93,20 @@ def test_class_ii_counters_l1_l2() -> None:
     assert year.left_today == 0
     with pytest.raises(d.LimitExceeded):
         d.check_limit(year, 1)
+
+
+def test_class_ii_l4_money_from_a_non_bound_account_is_refused() -> None:
+    """domain.md §9.4 L4: 100.00 in from a non-bound account to a remote Class II: refused."""
+    with pytest.raises(d.NonBoundCounterparty):
+        d.check_counterparty(bound=False)
+    d.check_counterparty(bound=True)
+
+
+def test_buckets_outside_the_caps_never_refuse_and_show_no_limit() -> None:
+    big = d.LimitUsage(d.LimitBucket.BOUND_IN, used_today=50_000_000, used_this_year=90_000_000)
+    d.check_limit(big, 10_000_000)  # L3: the bound-card pair is not in the 10k/200k buckets
+    assert (big.capped, big.left_today, big.left_this_year) == (False, None, None)
+    steps = d.usage_steps(7, d.LimitBucket.PRODUCTS, 100, date(2025, 12, 31))
+    assert [(s.key["period"], s.cap) for s in steps] == [("2025-12-31", {}), ("2025", {})]
+    capped = d.usage_steps(7, d.LimitBucket.OUT_NON_BOUND, 100, date(2025, 12, 31))
+    assert [s.cap for s in capped] == [{"used": d.DAILY_LIMIT}, {"used": d.YEARLY_LIMIT}]

@@ -145,6 +145,34 @@ async def close(*, db: Database, account_no: str, reason: str, staff_id: int) ->
     return StatusChanged(account_no, row.status, AccountStatus.CLOSED.value, reason, actor)
 
 
+CUSTOMER_CLOSE_REASON = "CUSTOMER_REQUEST"
+
+
+async def close_by_customer(*, db: Database, pins: PinHasher, customer_id: int,
+                            pin: str) -> StatusChanged:
+    """The customer closes their own account (PIN): the same rule as the staff close
+    (`check_closable`: zero balance, no active holding, nothing in flight or held, no interest
+    still to credit, not frozen); a refusal lists every problem and writes nothing."""
+    from opendeposit.accounts.service import verify_pin
+
+    await verify_pin(db=db, pins=pins, customer_id=customer_id, pin=pin)
+    actor = f"customer:{customer_id}"
+    async with db.transaction() as conn:
+        stmt = select(account).where(account.c.customer_id == customer_id,
+                                     account.c.status != AccountStatus.CLOSED.value)
+        if conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        row = (await conn.execute(stmt.order_by(account.c.id.desc()).limit(1))).first()
+        if row is None:
+            raise StaffAccountNotFound("You have no open account.", "您没有未销户的账户。")
+        check_closable(await closing_facts(conn, row))
+        await write_status(conn, account_id=row.id, current=AccountStatus(row.status),
+                           target=AccountStatus.CLOSED, reason=CUSTOMER_CLOSE_REASON,
+                           actor=actor)
+    return StatusChanged(row.account_no, row.status, AccountStatus.CLOSED.value,
+                         CUSTOMER_CLOSE_REASON, actor)
+
+
 async def unlock_pin(*, db: Database, pins: PinHasher, account_no: str, reason: str,
                      staff_id: int) -> int:
     """Lift a PIN lock. The old PIN is cleared too: money calls answer PIN_NOT_SET until the

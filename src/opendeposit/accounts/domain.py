@@ -10,6 +10,7 @@ from datetime import date
 from enum import StrEnum
 
 from opendeposit.errors import BusinessRuleViolation, Conflict, Forbidden, ValidationFailed
+from opendeposit.writeplan import Refuse, Upsert
 
 
 class AccountStatus(StrEnum):
@@ -340,15 +341,28 @@ def search_name(name: str) -> str:
     return "".join(unicodedata.normalize("NFKC", name).split())
 
 
-# --- regulatory Class II counters (domain.md §1.3): kept even though the closed loop makes
-# them moot today, so that a future pay/transfer feature cannot breach them. ---------------
+# --- regulatory Class II counters (domain.md §1.3, §9.4). Every movement adds to its bucket
+# in the same write plan (`usage_steps`), per business day (Beijing) and calendar year. The two
+# regulatory buckets are capped at 10,000/day and 200,000/year combined; the closed loop has no
+# flow in them today, so they stay at zero until a pay/transfer feature uses them. Moves to and
+# from the bound card and purchases of the bank's deposit products are outside the caps, but
+# counted and shown. ---------------------------------------------------------------------------
 class LimitBucket(StrEnum):
     OUT_NON_BOUND = "out_non_bound"  # spending, payments, transfers to non-bound accounts
     IN_NON_BOUND = "in_non_bound"  # transfers in from non-bound accounts, cash in
+    BOUND_IN = "bound_in"  # top-ups from the bound card (outside the caps)
+    BOUND_OUT = "bound_out"  # withdrawals to the bound card (outside the caps)
+    PRODUCTS = "products"  # purchases of the bank's deposit products (outside the caps)
 
 
+CAPPED_BUCKETS = frozenset({LimitBucket.OUT_NON_BOUND, LimitBucket.IN_NON_BOUND})
 DAILY_LIMIT = 1_000_000  # 10,000.00 per day, combined
 YEARLY_LIMIT = 20_000_000  # 200,000.00 per year, combined
+
+
+def limit_periods(day: date) -> tuple[str, str]:
+    """The day and year keys of the `limit_usage` rows a movement on `day` adds to."""
+    return day.isoformat(), str(day.year)
 
 
 @dataclass(frozen=True)
@@ -358,12 +372,19 @@ class LimitUsage:
     used_this_year: int
 
     @property
-    def left_today(self) -> int:
+    def capped(self) -> bool:
+        return self.bucket in CAPPED_BUCKETS
+
+    @property
+    def left_today(self) -> int | None:
+        """What may still move today; None for a bucket outside the caps."""
+        if not self.capped:
+            return None
         return max(0, min(DAILY_LIMIT - self.used_today, YEARLY_LIMIT - self.used_this_year))
 
     @property
-    def left_this_year(self) -> int:
-        return max(0, YEARLY_LIMIT - self.used_this_year)
+    def left_this_year(self) -> int | None:
+        return max(0, YEARLY_LIMIT - self.used_this_year) if self.capped else None
 
 
 class LimitExceeded(BusinessRuleViolation):
@@ -372,7 +393,35 @@ class LimitExceeded(BusinessRuleViolation):
     message_zh = "超出Ⅱ类账户单日1万元或年累计20万元的限额。"
 
 
+class NonBoundCounterparty(BusinessRuleViolation):
+    code = "NON_BOUND_COUNTERPARTY"
+    message_en = ("A remotely opened Class II account takes money only from and sends it only "
+                  "to its bound card.")
+    message_zh = "远程开立的Ⅱ类账户仅限与绑定账户之间转入转出资金。"
+
+
 def check_limit(usage: LimitUsage, amount: int) -> None:
-    """Bound-card movements and deposit purchases never reach this: they are outside the caps."""
-    if amount > usage.left_today:
-        raise LimitExceeded(details={"bucket": usage.bucket.value, "left_today": usage.left_today})
+    """A capped bucket's room for `amount`; buckets outside the caps never refuse."""
+    left = usage.left_today
+    if left is not None and amount > left:
+        raise LimitExceeded(details={"bucket": usage.bucket.value, "left_today": left})
+
+
+def check_counterparty(*, bound: bool) -> None:
+    """§1.3 / §9.4 L4: money in from (or out to) anything but the bound card is refused — the
+    regulation forbids inflows from non-bound accounts to a remotely opened Class II, and the
+    product allows no outflow but to the bound card."""
+    if not bound:
+        raise NonBoundCounterparty()
+
+
+def usage_steps(account_id: int, bucket: LimitBucket, amount: int, day: date) -> tuple[Upsert, ...]:
+    """The plan steps that count a movement of `amount` on business day `day` in `bucket`
+    (the day row and the year row); a capped bucket's steps refuse past 10,000 a day or
+    200,000 a year, so the write itself keeps the limit under concurrency."""
+    refuse = Refuse(LimitExceeded(details={"bucket": bucket.value}))
+    capped = bucket in CAPPED_BUCKETS
+    return tuple(
+        Upsert("limit_usage", {"account_id": account_id, "bucket": bucket.value, "period": key},
+               add={"used": amount}, cap={"used": cap} if capped else {}, on_miss=refuse)
+        for key, cap in zip(limit_periods(day), (DAILY_LIMIT, YEARLY_LIMIT), strict=True))

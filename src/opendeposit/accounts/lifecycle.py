@@ -2,9 +2,9 @@
 re-activation after a face re-verification, changing the bound card, resetting the PIN and
 closing by the customer. Each check lists every problem it finds; the first is raised.
 
-The staff close and its "closable" rule are the console's (`accounts.domain`); the customer's
-own close (phase 2) uses `close_problems` here, which adds what a customer-initiated close
-also needs (no hold under risk review, not frozen).
+Closing has one rule for the customer's own close and the staff close alike:
+`accounts.domain.closing_problems` (not frozen, zero balance, no active holding, nothing in
+flight or held for a risk review, no demand interest still to credit).
 """
 
 from __future__ import annotations
@@ -158,20 +158,3 @@ def pin_reset_problems(*, status: AccountStatus) -> list[str]:
     """A PIN reset moves no money: any status but closed may reset (a face re-verification
     is the proof; after a staff unlock it is the only way back)."""
     return [AccountNotUsable.code] if status is AccountStatus.CLOSED else []
-
-
-def close_problems(*, status: AccountStatus, money: MoneyState) -> list[str]:
-    """The customer's own close: zero balance, no active holding, nothing in flight or on
-    hold; a frozen account is not closed by its holder."""
-    out = [] if status in (AccountStatus.NORMAL, AccountStatus.RECEIVE_ONLY,
-                           AccountStatus.NON_COUNTER_SUSPENDED, AccountStatus.DORMANT) \
-        else [AccountNotUsable.code]
-    if money.balance != 0:
-        out.append(BalanceNotZero.code)
-    if money.active_holdings:
-        out.append(HasActiveHoldings.code)
-    if money.in_flight:
-        out.append(MoneyInFlight.code)
-    if money.open_holds:
-        out.append(HoldOpen.code)
-    return out

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit import clock
 from opendeposit.accounts.domain import (
+    DAILY_LIMIT,
+    YEARLY_LIMIT,
     AccountStatus,
     CustomerAccount,
     LimitBucket,
@@ -35,6 +37,7 @@ from opendeposit.db import Database
 from opendeposit.errors import BusinessRuleViolation, Conflict, NotFound
 from opendeposit.ledger import service as ledger
 from opendeposit.ledger.domain import CUSTOMER_DEMAND, chain_for, ledger_code
+from opendeposit.money import format_amount
 from opendeposit.platform import Platform
 from opendeposit.security import PinHasher, Vault
 
@@ -330,6 +333,20 @@ async def limit_usages(conn: AsyncConnection, *, account_id: int,
     used = {(r.bucket, r.period): int(r.used) for r in rows}
     return [LimitUsage(b, used.get((b.value, today.isoformat()), 0),
                        used.get((b.value, str(today.year)), 0)) for b in LimitBucket]
+
+
+def limit_view(u: LimitUsage) -> dict[str, Any]:
+    """A counter as the customer and staff see it (limits null outside the caps)."""
+    capped = u.capped
+
+    def shown(v: int | None) -> str | None:
+        return None if v is None else format_amount(v)
+
+    return {"bucket": u.bucket.value, "capped": capped,
+            "daily_limit": format_amount(DAILY_LIMIT) if capped else None,
+            "yearly_limit": format_amount(YEARLY_LIMIT) if capped else None,
+            "used_today": format_amount(u.used_today),
+            "used_this_year": format_amount(u.used_this_year), "left_today": shown(u.left_today)}
 
 
 async def audit(conn: AsyncConnection, *, actor: str, action: str, subject: str,

@@ -56,11 +56,15 @@ class StaffBoundCard(BaseModel):
 
 
 class StaffLimit(BaseModel):
+    """A Class II counter; limits null for the buckets outside the caps (bound card, products)."""
+
     bucket: str
-    daily_limit: str
-    yearly_limit: str
+    capped: bool
+    daily_limit: str | None
+    yearly_limit: str | None
     used_today: str
     used_this_year: str
+    left_today: str | None
 
 
 class StatusChangeLine(BaseModel):

@@ -26,6 +26,7 @@ from opendeposit.api.schemas import PathId, Strict
 from opendeposit.auth.service import Principal
 from opendeposit.errors import NotFound, ValidationFailed
 from opendeposit.money import format_amount
+from opendeposit.payments import holds
 from opendeposit.risk import aml, cases, lists, ruleset
 from opendeposit.risk.domain import Action
 from opendeposit.risk.service import forget_rules
@@ -286,3 +287,40 @@ def _csv(items: list[dict[str, Any]]) -> str:
                         it["id_number_masked"], it["direction"], it["total"], t["id"],
                         t["amount"], t["kind"]])
     return out.getvalue()
+
+
+# --------------------------------------------------------------------------- held moves
+
+
+class HoldDecisionIn(Strict):
+    reason: StrictStr = Field(min_length=2, max_length=500)
+
+
+@router.get("/holds")
+async def list_holds(who: RiskOfficer, p: PlatformDep,
+                     status: Annotated[Literal["held", "released", "returned"] | None,
+                                       Query()] = None,
+                     limit: Limit = 50, before: Before = None) -> dict[str, Any]:
+    """Money moves a risk rule held (`202 held`), newest first; `decision_id` leads to the
+    rule hits and their evidence (`GET /risk/decisions/{id}`)."""
+    async with p.db.read() as conn:
+        return {"items": await holds.list_holds(conn, status=status, limit=limit,
+                                                before=before)}
+
+
+@router.post("/holds/{hold_id}/release")
+async def release_hold(hold_id: PathId, body: HoldDecisionIn, who: RiskOfficer,
+                       p: PlatformDep) -> dict[str, Any]:
+    """Let a held withdrawal go on to the bound card (audited); `transfer` is the card
+    network's answer, as the customer's call with the same key now replays it."""
+    return await holds.release(db=p.db, vault=p.vault, cards=p.cards,
+                               bank_name=p.settings.bank_name, hold_id=hold_id,
+                               actor=f"staff:{who.id}", reason=body.reason)
+
+
+@router.post("/holds/{hold_id}/return")
+async def return_hold(hold_id: PathId, body: HoldDecisionIn, who: RiskOfficer,
+                      p: PlatformDep) -> dict[str, Any]:
+    """Return a held withdrawal to the customer's Class II balance (audited)."""
+    return await holds.return_(db=p.db, vault=p.vault, hold_id=hold_id,
+                               actor=f"staff:{who.id}", reason=body.reason)

@@ -8,14 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from opendeposit import clock
+from opendeposit.accounts import admin as account_admin
 from opendeposit.accounts import service as accounts
 from opendeposit.accounts import statement as statements
 from opendeposit.accounts.domain import (
-    DAILY_LIMIT,
-    YEARLY_LIMIT,
     mask_id_number,
     mask_name,
     mask_phone,
@@ -30,6 +30,7 @@ from opendeposit.api.deps import (
     check_limit,
     client_ip,
     limit_by_ip,
+    money_screen,
 )
 from opendeposit.api.errors import ERROR_SCHEMA
 from opendeposit.auth import service as auth
@@ -127,11 +128,7 @@ async def _account_view(p, customer_id: int) -> s.AccountView:  # type: ignore[n
         account_no=acct.account_no[:4] + "****" + acct.account_no[-4:], balance=format_amount(bal),
         status=acct.status.value,
         bound_card=s.BoundCardView(bank=acct.card_bank, card_no_masked="****" + acct.card_last4),
-        limits=[s.LimitView(bucket=u.bucket.value, daily_limit=format_amount(DAILY_LIMIT),
-                            yearly_limit=format_amount(YEARLY_LIMIT),
-                            used_today=format_amount(u.used_today),
-                            used_this_year=format_amount(u.used_this_year),
-                            left_today=format_amount(u.left_today)) for u in usages],
+        limits=[s.LimitView(**accounts.limit_view(u)) for u in usages],
         opened_on=opened.isoformat())
 
 
@@ -143,24 +140,51 @@ MOVE_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.post("/account/top-up", tags=["account"], responses=MOVE_RESPONSES)
 async def top_up(body: s.MoveRequest, who: CustomerDep, p: PlatformDep,
-                 channel: ChannelDep) -> JSONResponse:
-    """Pulls `amount` from the bound card into the Class II account (PIN, idempotent)."""
+                 request: Request, channel: ChannelDep) -> JSONResponse:
+    """Pulls `amount` from the bound card into the Class II account (PIN, idempotent).
+    `403 STEP_UP_REQUIRED` → verify, then repeat with `step_up_id` and the same key."""
     answer = await payments.top_up(
         db=p.db, vault=p.vault, pins=p.pins, cards=p.cards, bank_name=p.settings.bank_name,
         customer_id=who.id, amount=parse_amount(body.amount), pin=body.pin,
-        idempotency_key=body.idempotency_key, channel=channel)
+        idempotency_key=body.idempotency_key,
+        screen=money_screen(request, who, p, body.step_up_id), channel=channel)
     return JSONResponse(answer.body, status_code=answer.status_code)
 
 
 @router.post("/account/withdraw", tags=["account"], responses=MOVE_RESPONSES)
 async def withdraw(body: s.MoveRequest, who: CustomerDep, p: PlatformDep,
-                   channel: ChannelDep) -> JSONResponse:
-    """Pushes `amount` from the Class II account to the bound card — and nowhere else."""
+                   request: Request, channel: ChannelDep) -> JSONResponse:
+    """Pushes `amount` from the Class II account to the bound card — and nowhere else. A
+    withdrawal a risk rule holds answers `202 {status: held, hold_id}` until staff decide."""
     answer = await payments.withdraw(
         db=p.db, vault=p.vault, pins=p.pins, cards=p.cards, bank_name=p.settings.bank_name,
         customer_id=who.id, amount=parse_amount(body.amount), pin=body.pin,
-        idempotency_key=body.idempotency_key, channel=channel)
+        idempotency_key=body.idempotency_key,
+        screen=money_screen(request, who, p, body.step_up_id), channel=channel)
     return JSONResponse(answer.body, status_code=answer.status_code)
+
+
+class CloseRequest(s.Strict):
+    pin: s.Pin
+
+
+class ClosedView(BaseModel):
+    status: str = Field(examples=["closed"])
+    account_no: str = Field(examples=["6230****1234"])
+
+
+@router.post("/account/close", tags=["account"],
+             responses={403: ERROR_SCHEMA, 404: ERROR_SCHEMA, 409: ERROR_SCHEMA,
+                        423: ERROR_SCHEMA})
+async def close_account(body: CloseRequest, who: CustomerDep, p: PlatformDep) -> ClosedView:
+    """Closes the customer's own Class II account (PIN): zero balance, no active holding,
+    nothing in flight or held, no demand interest still to credit — the staff close's rule.
+    Otherwise `409 ACCOUNT_NOT_CLOSABLE` with every reason in `details.problems`, nothing
+    written."""
+    done = await account_admin.close_by_customer(db=p.db, pins=p.pins, customer_id=who.id,
+                                                 pin=body.pin)
+    return ClosedView(status=done.status,
+                      account_no=done.account_no[:4] + "****" + done.account_no[-4:])
 
 
 class InvalidCursor(ValidationFailed):

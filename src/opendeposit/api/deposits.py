@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictBool, StrictStr
 
-from opendeposit.api.deps import ChannelDep, CustomerDep, PlatformDep
+from opendeposit.api.deps import ChannelDep, CustomerDep, PlatformDep, money_screen
 from opendeposit.api.errors import ERROR_SCHEMA
-from opendeposit.api.schemas import Amount, IdemKey, Pin, Strict
+from opendeposit.api.schemas import Amount, IdemKey, Pin, StepUpId, Strict
 from opendeposit.deposits import service as deposits
 from opendeposit.deposits import withdraw as withdrawals
 from opendeposit.money import parse_amount
@@ -25,12 +25,14 @@ class PurchaseRequest(Strict):
     amount: Amount
     pin: Pin
     idempotency_key: IdemKey
+    step_up_id: StepUpId = None
 
 
 class WithdrawRequest(Strict):
     amount: Amount | None = Field(None, description="omit to withdraw everything")
     pin: Pin
     idempotency_key: IdemKey
+    step_up_id: StepUpId = None
 
 
 class MaturityRequest(Strict):
@@ -99,12 +101,15 @@ MONEY_ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post("/deposits", status_code=201,
              responses={201: {"model": PurchaseResult}, **MONEY_ERRORS})
 async def buy(body: PurchaseRequest, who: CustomerDep, p: PlatformDep,
-              channel: ChannelDep) -> JSONResponse:
-    """Buys a time deposit or CD from the Class II balance (PIN, idempotent) → the holding."""
+              request: Request, channel: ChannelDep) -> JSONResponse:
+    """Buys a time deposit or CD from the Class II balance (PIN, idempotent) → the holding.
+    `403 STEP_UP_REQUIRED` → verify, then repeat with `step_up_id` and the same key."""
     answer = await deposits.purchase(db=p.db, vault=p.vault, pins=p.pins, customer_id=who.id,
                                      product_code=body.product_code,
                                      amount=parse_amount(body.amount), pin=body.pin,
-                                     idempotency_key=body.idempotency_key, channel=channel)
+                                     idempotency_key=body.idempotency_key,
+                                     screen=money_screen(request, who, p, body.step_up_id),
+                                     channel=channel)
     return JSONResponse(answer.body, status_code=answer.status_code)
 
 
@@ -134,13 +139,15 @@ async def withdrawal_trial(holding_id: HoldingId, who: CustomerDep, p: PlatformD
 @router.post("/deposits/{holding_id}/withdraw",
              responses={200: {"model": WithdrawalResult}, **MONEY_ERRORS})
 async def withdraw(holding_id: HoldingId, body: WithdrawRequest, who: CustomerDep,
-                   p: PlatformDep, channel: ChannelDep) -> JSONResponse:
-    """Full, or one partial early, withdrawal into the Class II balance."""
+                   p: PlatformDep, request: Request, channel: ChannelDep) -> JSONResponse:
+    """Full, or one partial early, withdrawal into the Class II balance (an early one may
+    answer `403 STEP_UP_REQUIRED`)."""
     fen = parse_amount(body.amount) if body.amount is not None else None
     answer = await withdrawals.withdraw(db=p.db, vault=p.vault, pins=p.pins,
                                         customer_id=who.id, holding_id=holding_id,
                                         amount=fen, pin=body.pin,
                                         idempotency_key=body.idempotency_key,
+                                        screen=money_screen(request, who, p, body.step_up_id),
                                         channel=channel)
     return JSONResponse(answer.body, status_code=answer.status_code)
 

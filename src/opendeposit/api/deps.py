@@ -10,6 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from opendeposit.auth import service as auth
 from opendeposit.errors import Unauthorized
 from opendeposit.platform import Platform
+from opendeposit.risk.devices import DeviceIds
+from opendeposit.risk.gate import Screen
 from opendeposit.serials import Channel, channel_of
 
 bearer = HTTPBearer(auto_error=False, description="Opaque token from POST /api/v1/auth/login")
@@ -72,6 +74,14 @@ def limit_by_customer(name: str) -> Any:
 
 PlatformDep = Annotated[Platform, Depends(platform)]
 CustomerDep = Annotated[auth.Principal, Depends(customer_principal)]
+
+
+def money_screen(request: Request, who: auth.Principal, p: Platform,
+                 step_up_id: str | None) -> Screen:
+    """What the risk check of a money call knows of the channel: the token's device id when
+    the server issued it (else unknown), the client IP, the passed step-up."""
+    device = who.device_id if DeviceIds.from_vault(p.vault).verify(who.device_id) else None
+    return Screen(device_id=device, ip=client_ip(request), step_up_id=step_up_id)
 
 
 def request_channel(x_channel: Annotated[str | None, Header(

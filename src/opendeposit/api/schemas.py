@@ -14,6 +14,10 @@ Pin = Annotated[StrictStr, Field(description="6-digit transaction PIN", examples
 IdemKey = Annotated[StrictStr, Field(min_length=1, max_length=64,
                                      description="Unique per attempt; a retry reuses it",
                                      examples=["5f0c2a8e-9a77-4d7c-9d62-2f1f6f0a8b11"])]
+StepUpId = Annotated[StrictStr | None, Field(
+    None, min_length=1, max_length=64,
+    description="a passed step-up: repeat the call that answered 403 STEP_UP_REQUIRED with "
+                "its step_up_id and the same idempotency_key (the body comparison ignores it)")]
 
 # Every numeric id in a path fits a BIGINT: a larger one is a 422, never a driver overflow (500).
 PathId = Annotated[int, Path(ge=1, le=2**63 - 1, description="a positive 64-bit id")]
@@ -49,6 +53,7 @@ class MoveRequest(Strict):
     amount: Amount
     pin: Pin
     idempotency_key: IdemKey
+    step_up_id: StepUpId = None
 
 
 class BoundCardView(BaseModel):
@@ -57,12 +62,17 @@ class BoundCardView(BaseModel):
 
 
 class LimitView(BaseModel):
+    """A Class II counter (domain.md §1.3): `out_non_bound` / `in_non_bound` are capped at
+    10,000.00 a day and 200,000.00 a year combined; `bound_in`, `bound_out` (the bound card)
+    and `products` (deposit purchases) are outside the caps, counted and shown (limits null)."""
+
     bucket: str
-    daily_limit: str
-    yearly_limit: str
+    capped: bool
+    daily_limit: str | None
+    yearly_limit: str | None
     used_today: str
     used_this_year: str
-    left_today: str
+    left_today: str | None
 
 
 class AccountView(BaseModel):

@@ -13,8 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit import clock
 from opendeposit.accounts.domain import (
-    DAILY_LIMIT,
-    YEARLY_LIMIT,
     AccountStatus,
     SearchBy,
     classify_query,
@@ -25,7 +23,7 @@ from opendeposit.accounts.domain import (
 )
 from opendeposit.accounts.models import account, account_status_change, bound_card, customer
 from opendeposit.accounts.risk_seam import risk_alerts_for_customer
-from opendeposit.accounts.service import limit_usages
+from opendeposit.accounts.service import limit_usages, limit_view
 from opendeposit.db import Database
 from opendeposit.errors import NotFound
 from opendeposit.ledger import service as ledger
@@ -171,10 +169,7 @@ async def _account_view(conn: AsyncConnection, a: Any) -> dict[str, Any]:
         "balance": format_amount(await ledger.balance(conn, a.ledger_code)),
         "bound_card": {"bank": a.bank_name, "card_no_masked": mask_card(a.card_last4),
                        "bound_at": _at(a.bound_at)} if a.card_last4 else None,
-        "limits": [{"bucket": u.bucket.value, "daily_limit": format_amount(DAILY_LIMIT),
-                    "yearly_limit": format_amount(YEARLY_LIMIT),
-                    "used_today": format_amount(u.used_today),
-                    "used_this_year": format_amount(u.used_this_year)} for u in usages],
+        "limits": [limit_view(u) for u in usages],
         "status_history": [{"from_status": h.from_status, "to_status": h.to_status,
                             "reason": h.reason, "actor": h.actor, "at": _at(h.at)}
                            for h in history],

@@ -118,7 +118,8 @@ async def _upsert(conn: AsyncConnection, step: Upsert) -> bool:
     stmt = sqlite_insert(t).values(**step.key, **step.add).on_conflict_do_update(
         index_elements=[t.c[k] for k in step.key],
         set_={c: t.c[c] + d for c, d in step.add.items()},
-        where=and_(*[t.c[c] + step.add[c] <= cap for c, cap in step.cap.items()]),
+        where=and_(*[t.c[c] + step.add[c] <= cap for c, cap in step.cap.items()])
+        if step.cap else None,
     )
     return (await conn.execute(stmt.returning(t.c[next(iter(step.key))]))).first() is not None
 

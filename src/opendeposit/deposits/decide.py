@@ -18,7 +18,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from opendeposit.accounts.domain import Operation, check_allowed
+from opendeposit.accounts.domain import LimitBucket, Operation, check_allowed, usage_steps
 from opendeposit.deposits.domain import (
     WithdrawalQuote,
     add_months,
@@ -140,6 +140,7 @@ def decide_purchase(facts: PurchaseFacts, claim: Claim, *, amount: int, holding_
         Insert("transaction_serial", (serial_row(serial, kind=PURCHASE, reference=reference,
                                                  entry_hash=post.hash(), now=now),)),
         Outbox((Message(RECEIPT_SERVICE, RECEIPT_TARGET, Doc(receipt)),)),
+        *usage_steps(buyer.account_id, LimitBucket.PRODUCTS, amount, day),  # §1.3: not capped
     ), now)
     home = home_shard(buyer.customer_id, QUOTA_SHARDS)
     return Purchase(plan, _takes(terms.code, [(home, amount)], QUOTA_HOME_SHORT), answer)

@@ -119,12 +119,12 @@ async def mature_holdings(*, db: Database, vault: Vault, day: date) -> dict[str,
         batch = sorted(rows, key=lambda r: (r.chain, r.id))  # one lock order per chunk
         tally += await run_chunk(
             db, day=day, step=MATURITY_STEP, items=batch, subject=lambda r: f"holding:{r.id}",
-            check=functools.partial(_outcome, rates=rates),
+            check=functools.partial(_outcome, rates=rates, day=day),
             apply_items=lambda chunk: _mature(db, vault, chunk, day, names))
 
 
-def _outcome(row: Any, *, rates: RateTable) -> Outcome:
-    return outcome(row, rates=rates)
+def _outcome(row: Any, *, rates: RateTable, day: date) -> Outcome:
+    return outcome(row, rates=rates, day=day)
 
 
 async def _mature(db: Database, vault: Vault, outcomes: list[Outcome], day: date,

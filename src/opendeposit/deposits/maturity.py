@@ -20,7 +20,13 @@ from types import SimpleNamespace
 from typing import Any
 
 from opendeposit.accounts.domain import AccountStatus, Operation, check_allowed
-from opendeposit.deposits.domain import HoldingTerms, WithdrawalQuote, maturity_quote, rollover
+from opendeposit.deposits.domain import (
+    HoldingTerms,
+    WithdrawalQuote,
+    maturity_quote,
+    quote_withdrawal,
+    rollover,
+)
 from opendeposit.deposits.holdings import (
     ACTIVE,
     RECEIPT_SERVICE,
@@ -65,14 +71,21 @@ class Outcome:
         return ROLLED_OVER if self.renewal is not None else PAID_OUT
 
 
-def outcome(row: Any, *, rates: RateTable) -> Outcome:
-    """Roll over when instructed and offered, else pay out (the account must accept it)."""
+def outcome(row: Any, *, rates: RateTable, day: date | None = None) -> Outcome:
+    """Roll over when instructed and offered, else pay out (the account must accept it).
+
+    A payout made after the maturity date (`day` later: the account was frozen, or the item
+    failed) is overdue (逾期, domain.md §3.5, §11.1): whole-term interest plus the principal ×
+    the demand rate on the payout day × overdue days / 360. A rollover starts its new cycle on
+    the old maturity date, so it never earns overdue interest."""
     terms = terms_of(row)
     q = maturity_quote(terms)
     if row.auto_rollover and row.allow_rollover:
         new_rate = rates.board_rate(row.kind, row.term_months, row.maturity_date)
         return Outcome(row, q, rollover(terms, board_rate_on_maturity=new_rate))
     check_allowed(AccountStatus(row.account_status), Operation.DEPOSIT_PAYOUT)
+    if day is not None and day > terms.maturity_date:
+        q = quote_withdrawal(terms, on=day, demand_rate=rates.demand_rate(day))
     return Outcome(row, q, None)
 
 

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit import clock, idempotency
 from opendeposit.accounts import service as accounts
-from opendeposit.accounts.domain import AccountStatus
+from opendeposit.accounts.domain import AccountNotUsable, AccountStatus
 from opendeposit.db import Database
-from opendeposit.db.apply import apply, apply_in, in_transaction, next_ids
+from opendeposit.db.apply import apply_in, next_ids
 from opendeposit.db.driver import AttrRow, driver_connection
 from opendeposit.deposits import records
 from opendeposit.deposits.decide import (
@@ -39,6 +39,10 @@ from opendeposit.ledger import serials
 from opendeposit.products import quota
 from opendeposit.products import service as products
 from opendeposit.products.domain import ProductTerms, RateEntry, RateNotDefined, RateTable
+from opendeposit.risk import gate
+from opendeposit.risk.gate import Screen
+from opendeposit.risk.history import EventKind
+from opendeposit.risk.service import Outcome
 from opendeposit.security import PinHasher, Vault
 from opendeposit.serials import Channel, transaction_serial
 from opendeposit.writeplan import Answer, Claim, Plan, PlanAbandoned
@@ -60,8 +64,9 @@ class _Context:
 
 async def purchase(*, db: Database, vault: Vault, pins: PinHasher, customer_id: int,
                    product_code: str, amount: int, pin: str, idempotency_key: str,
-                   channel: Channel = Channel.H5) -> Answer:
-    """Buy `amount` fen of a product from the Class II balance → 201 with the new holding."""
+                   screen: Screen | None = None, channel: Channel = Channel.H5) -> Answer:
+    """Buy `amount` fen of a product from the Class II balance → 201 with the new holding.
+    The risk rules judge it in the plan's transaction (`risk.gate`)."""
     request = idempotency.Request.of(owner=customer_id, key=idempotency_key,
                                      operation=PURCHASE, product_code=product_code,
                                      amount=amount)
@@ -71,8 +76,9 @@ async def purchase(*, db: Database, vault: Vault, pins: PinHasher, customer_id: 
         await accounts.verify_pin(db=db, pins=pins, customer_id=customer_id, pin=pin,
                                   known=ctx.pin)
         facts = _facts(vault, ctx.row, code=product_code)
-        return await _buy(db, facts, req.claim(), amount=amount, holding_id=ctx.holding_id,
-                          serial_no=ctx.serial_no, channel=channel)
+        return await _buy(db, vault, facts, req.claim(), amount=amount,
+                          holding_id=ctx.holding_id, serial_no=ctx.serial_no, channel=channel,
+                          screen=screen)
 
     return await idempotency.run_once(db, request, seen=ctx.idem_state, work=work)
 
@@ -153,29 +159,46 @@ def _ceiling(terms: ProductTerms, entries: str | None, day: date) -> Decimal | N
         return None
 
 
-async def _buy(db: Database, facts: PurchaseFacts, claim: Claim, *, amount: int,
-               holding_id: int | None, serial_no: int | None, channel: Channel) -> Answer:
+async def _buy(db: Database, vault: Vault, facts: PurchaseFacts, claim: Claim, *, amount: int,
+               holding_id: int | None, serial_no: int | None, channel: Channel,
+               screen: Screen | None) -> Answer:
     now = clock.utcnow()
+    # every rule of the purchase first: a refused purchase writes nothing, not even a decision
     try:
-        if db.is_sqlite:
-            async with db.transaction() as conn:
-                hid = (await next_ids(conn, "holding", 1))[0]
-                serial = (await serials.serials_in(conn, now, channel, 1))[0]
-                bought = decide_purchase(facts, claim, amount=amount, holding_id=hid, now=now,
-                                         serial=serial)
-                await apply_in(conn, bought.plan + Plan((bought.home_take,), now))
-        else:
-            assert holding_id is not None and serial_no is not None
-            bought = decide_purchase(facts, claim, amount=amount, holding_id=holding_id,
-                                     now=now, serial=transaction_serial(now, channel, serial_no))
-            await apply(db, bought.plan + Plan((bought.home_take,), now))
+        decide_purchase(facts, claim, amount=amount, holding_id=holding_id or 1, now=now,
+                        serial=transaction_serial(now, channel, 1))  # a placeholder
+    except AccountNotUsable:
+        await gate.dormant_first(db, facts.buyer.customer_id)  # dormancy: re-verify first
+        raise
+    call = gate.MoneyCall(facts.buyer.customer_id, EventKind.PURCHASE, amount, claim.operation,
+                          claim.request_hash, claim.key[:64], facts.business_date)
+
+    async def home_shard(conn: AsyncConnection, _: Outcome) -> Answer:
+        hid = holding_id if holding_id is not None else (await next_ids(conn, "holding", 1))[0]
+        serial = transaction_serial(now, channel, serial_no) if serial_no is not None else \
+            (await serials.serials_in(conn, now, channel, 1))[0]
+        bought = decide_purchase(facts, claim, amount=amount, holding_id=hid, now=now,
+                                 serial=serial)
+        await apply_in(conn, bought.plan + Plan((bought.home_take,), now))
         return bought.answer
+
+    async def all_shards(conn: AsyncConnection, _: Outcome) -> Answer:
+        return await _buy_from_all_shards(conn, facts, claim, amount=amount,
+                                          holding_id=holding_id, serial_no=serial_no,
+                                          channel=channel, now=now)
+
+    try:
+        done = await gate.screened(db, vault=vault, screen=screen, call=call,
+                                   apply_for=home_shard)
     except PlanAbandoned as exc:
         if exc.reason != QUOTA_HOME_SHORT:
             raise
-    return await in_transaction(db, lambda conn: _buy_from_all_shards(
-        conn, facts, claim, amount=amount, holding_id=holding_id, serial_no=serial_no,
-        channel=channel, now=now))
+        # the home shard was short: the whole transaction (decision too) rolled back; again,
+        # taking the quota from every shard under lock
+        done = await gate.screened(db, vault=vault, screen=screen, call=call,
+                                   apply_for=all_shards)
+    assert done.result is not None
+    return done.result
 
 
 async def _buy_from_all_shards(conn: AsyncConnection, facts: PurchaseFacts, claim: Claim, *,

@@ -17,14 +17,18 @@ from opendeposit import clock, idempotency
 from opendeposit.accounts import service as accounts
 from opendeposit.accounts.models import customer
 from opendeposit.db import Database
+from opendeposit.db.apply import apply_in
 from opendeposit.deposits import records
 from opendeposit.deposits.decide import WITHDRAW, decide_withdrawal, quote, quote_body
 from opendeposit.deposits.holdings import Holder
 from opendeposit.idempotency import idempotency_record
 from opendeposit.ledger import serials
 from opendeposit.products.service import rate_table
+from opendeposit.risk import gate
+from opendeposit.risk.gate import Screen
+from opendeposit.risk.history import EventKind
 from opendeposit.security import PinHasher, Vault
-from opendeposit.serials import Channel
+from opendeposit.serials import Channel, transaction_serial
 from opendeposit.writeplan import Answer, Plan, rendered
 
 __all__ = ["WITHDRAW", "trial", "withdraw"]
@@ -43,8 +47,10 @@ async def trial(*, db: Database, customer_id: int, holding_id: int,
 
 async def withdraw(*, db: Database, vault: Vault, pins: PinHasher, customer_id: int,
                    holding_id: int, amount: int | None, pin: str,
-                   idempotency_key: str, channel: Channel = Channel.H5) -> Answer:
-    """A full, or one partial early, withdrawal of a holding into the Class II balance."""
+                   idempotency_key: str, screen: Screen | None = None,
+                   channel: Channel = Channel.H5) -> Answer:
+    """A full, or one partial early, withdrawal of a holding into the Class II balance. An
+    early one is judged by the risk rules in the plan's transaction (`risk.gate`)."""
     request = idempotency.Request.of(owner=customer_id, key=idempotency_key,
                                      operation=WITHDRAW, holding_id=holding_id, amount=amount)
     async with db.read() as conn:
@@ -70,9 +76,23 @@ async def withdraw(*, db: Database, vault: Vault, pins: PinHasher, customer_id: 
             decided.append(answer)
             return plan
 
-        _, got = await serials.apply_with_serials(db, at=now, channel=channel, n=1,
-                                                  decide=decide)
-        return rendered(decided[-1], got)
+        decide([transaction_serial(now, channel, 1)])  # every rule first (placeholder serial)
+        if day >= row.maturity_date:  # the bank's own payout, due: no risk judgement
+            _, got = await serials.apply_with_serials(db, at=now, channel=channel, n=1,
+                                                      decide=decide)
+            return rendered(decided[-1], got)
+        call = gate.MoneyCall(customer_id, EventKind.EARLY_WITHDRAWAL,
+                              amount if amount is not None else int(row.principal),
+                              req.operation, req.hash, f"H{holding_id}", day,
+                              held_days=(day - row.start_date).days)
+
+        async def apply_for(conn: AsyncConnection, _: object) -> dict[str, Any]:
+            drawn = await serials.serials_in(conn, now, channel, 1)
+            return await apply_in(conn, decide(drawn))
+
+        done = await gate.screened(db, vault=vault, screen=screen, call=call,
+                                   apply_for=apply_for)
+        return rendered(decided[-1], done.result)
 
     return await idempotency.run_once(db, request, seen=seen, work=work)
 

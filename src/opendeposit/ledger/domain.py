@@ -61,6 +61,8 @@ CHART: dict[str, ChartEntry] = {
                    True, True),
         ChartEntry("2241", "withdrawals to bound cards in transit", "提现在途资金（应付绑定卡）",
                    AccountType.LIABILITY, False, False),
+        ChartEntry("2242", "customer money held for a risk review", "风险审核暂挂资金",
+                   AccountType.LIABILITY, False, False),
         ChartEntry("2231", "interest payable", "应付利息", AccountType.LIABILITY, False, False),
         ChartEntry("5211", "interest expense", "利息支出", AccountType.EXPENSE, False, False),
     )
@@ -68,6 +70,7 @@ CHART: dict[str, ChartEntry] = {
 
 BANK_SETTLEMENT = "1001"
 CARD_IN_TRANSIT = "2241"
+RISK_HOLD = "2242"  # a withdrawal held by a risk rule, until staff release or return it
 CUSTOMER_DEMAND = "2011"
 CUSTOMER_HOLDING = "2151"
 INTEREST_PAYABLE = "2231"

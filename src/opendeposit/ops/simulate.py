@@ -457,9 +457,28 @@ async def bootstrap(url: str, data_dir: Path) -> dict[str, Any]:
                            actor="system:simulate", one_time=True)
         (data_dir / "sim-admin.txt").write_text(f"sim-admin {password}\n")
         init_demo_pki(settings.pki_dir, bank_name=settings.bank_name)
+        await _rules_for_scripted_customers(p)
     finally:
         await p.db.dispose()
     return {"products": demo_product_codes(), "admin": "sim-admin"}
+
+
+async def _rules_for_scripted_customers(p: Any) -> None:
+    """The simulated customers make their whole day's moves within seconds and cannot pass a
+    step-up: the risk rules that count moves per time (velocity, and the night burst, which
+    would depend on the hour the simulation runs) are eased by a rule version, as a bank would
+    for a rehearsal. Every move is still judged and recorded."""
+    from opendeposit import clock
+    from opendeposit.risk import ruleset
+
+    async with p.db.transaction() as conn:
+        for code in ("VELOCITY_PHONE", "VELOCITY_DEVICE"):
+            await ruleset.change(conn, code=code, action=None, thresholds={"max_moves": 1000},
+                                 enabled=None, reason="simulated day: scripted customers",
+                                 actor="system:simulate", now=clock.utcnow())
+        await ruleset.change(conn, code="NIGHT_BURST", action=None, thresholds=None,
+                             enabled=False, reason="simulated day: scripted customers",
+                             actor="system:simulate", now=clock.utcnow())
 
 
 def demo_product_codes() -> list[str]:

@@ -15,12 +15,14 @@ from typing import Any
 
 from opendeposit.accounts.domain import (
     CustomerAccount,
+    LimitBucket,
     Operation,
     check_allowed,
     mask_account_no,
+    usage_steps,
 )
 from opendeposit.errors import BusinessRuleViolation
-from opendeposit.ledger.domain import BANK_SETTLEMENT, CARD_IN_TRANSIT, JournalEntry
+from opendeposit.ledger.domain import BANK_SETTLEMENT, CARD_IN_TRANSIT, RISK_HOLD, JournalEntry
 from opendeposit.money import format_amount
 from opendeposit.payments.ports import TransferResult, TransferStatus
 from opendeposit.serials import serial_row
@@ -101,6 +103,36 @@ def open_plan(claim: Claim, *, direction: str, account: CustomerAccount, amount:
     return Plan(tuple(steps), now)
 
 
+HELD = "held"
+
+
+def held_plan(claim: Claim, *, account: CustomerAccount, amount: int, reference: str,
+              decision_id: int, business_date: date, now: datetime,
+              serial: str) -> tuple[Plan, Answer]:
+    """A withdrawal a risk rule holds: claim the key, park the money (Dr 2011 customer /
+    Cr 2242 risk hold: it has left the balance but not the bank), the `risk_hold` row; the
+    answer is 202 held until staff release it to the card or return it to the balance."""
+    check_allowed(account.status, Operation.WITHDRAW)
+    post = Post(account.chain, (JournalEntry.transfer(
+        kind="risk_hold", business_date=business_date, description="提现风险审核暂挂",
+        debit=account.ledger_code, credit=RISK_HOLD, amount=amount, reference=reference),),
+        name="held")
+    row = Insert("risk_hold", ({
+        "customer_id": account.customer_id, "decision_id": decision_id, "operation": WITHDRAW,
+        "amount": amount, "reference": reference, "idempotency_key": claim.key,
+        "status": HELD, "created_at": now,
+        "decided_at": None, "decided_by": None, "reason": None},), name="hold",
+        returning="id")
+    answer = Answer(202, {"status": HELD, "hold_id": row.ref(), "direction": WITHDRAW,
+                          "amount": format_amount(amount), "reference": reference,
+                          "transaction_serial": serial,
+                          "balance": Fen(post.balance(account.ledger_code))})
+    number = Insert("transaction_serial", (serial_row(
+        serial, kind=WITHDRAW, reference=reference, entry_hash=post.hash(), now=now),))
+    return Plan((claim, post, row, number, Complete(claim.owner, claim.key, answer)),
+                now), answer
+
+
 def hold_post(account: CustomerAccount, amount: int, order_no: str, business_date: date) -> Post:
     return Post(account.chain, (JournalEntry.transfer(
         kind="withdraw_hold", business_date=business_date, description="提现至绑定卡（在途）",
@@ -140,7 +172,9 @@ def settle_plan(order: OpenOrder, result: TransferResult, *, business_date: date
             key={"serial": order.serial}, set={"entry_hash": post.hash()}),),
             on_miss=Abandon(ORDER_SETTLED)))
     answer = answer_of(order, status.value, Fen(balance), result.failure_code)
-    if status is TransferStatus.SUCCEEDED:
+    if status is TransferStatus.SUCCEEDED:  # counted (outside the Class II caps), §1.3
+        bucket = LimitBucket.BOUND_IN if order.direction == TOP_UP else LimitBucket.BOUND_OUT
+        steps += usage_steps(order.account.id, bucket, order.amount, business_date)
         steps.append(Outbox((Message(RECEIPT_SERVICE, RECEIPT_TARGET, Doc(receipt_request(
             order, business_date, receipt_hash, bank_name=bank_name))),)))
     steps.append(Complete(order.account.customer_id, order.key, answer))

@@ -22,7 +22,7 @@ from opendeposit.accounts import service as accounts
 from opendeposit.accounts.models import account
 from opendeposit.clock import business_day
 from opendeposit.db import Database
-from opendeposit.db.apply import apply
+from opendeposit.db.apply import apply, apply_in
 from opendeposit.db.driver import AttrRow, DriverStatement, driver_connection
 from opendeposit.ledger import serials
 from opendeposit.ledger import service as ledger
@@ -35,11 +35,17 @@ from opendeposit.payments.decide import (
     CardTransferFailed,
     OpenOrder,
     answer_of,
+    held_plan,
     open_plan,
     settle_plan,
 )
 from opendeposit.payments.models import payment_order
 from opendeposit.payments.ports import CardNetwork, TransferResult, TransferStatus
+from opendeposit.risk import gate
+from opendeposit.risk.domain import Action
+from opendeposit.risk.gate import Screen
+from opendeposit.risk.history import EventKind
+from opendeposit.risk.service import Outcome
 from opendeposit.security import PinHasher, Vault
 from opendeposit.serials import Channel
 from opendeposit.writeplan import Answer, Fen, PlanAbandoned, rendered
@@ -50,20 +56,23 @@ __all__ = ["CARD_FAILURES_ZH", "TOP_UP", "WITHDRAW", "Answer", "CardTransferFail
 
 async def top_up(*, db: Database, vault: Vault, pins: PinHasher, cards: CardNetwork,
                  bank_name: str, customer_id: int, amount: int, pin: str,
-                 idempotency_key: str, channel: Channel = Channel.H5) -> Answer:
+                 idempotency_key: str, screen: Screen | None = None,
+                 channel: Channel = Channel.H5) -> Answer:
     """Pull `amount` fen from the bound card into the Class II balance."""
     return await _move(TOP_UP, db=db, vault=vault, pins=pins, cards=cards,
                        bank_name=bank_name, customer_id=customer_id, amount=amount, pin=pin,
-                       key=idempotency_key, channel=channel)
+                       key=idempotency_key, screen=screen, channel=channel)
 
 
 async def withdraw(*, db: Database, vault: Vault, pins: PinHasher, cards: CardNetwork,
                    bank_name: str, customer_id: int, amount: int, pin: str,
-                   idempotency_key: str, channel: Channel = Channel.H5) -> Answer:
-    """Push `amount` fen from the Class II balance to the bound card — and nowhere else."""
+                   idempotency_key: str, screen: Screen | None = None,
+                 channel: Channel = Channel.H5) -> Answer:
+    """Push `amount` fen from the Class II balance to the bound card — and nowhere else; a
+    withdrawal a risk rule holds answers 202 held and waits for staff (`holds.py`)."""
     return await _move(WITHDRAW, db=db, vault=vault, pins=pins, cards=cards,
                        bank_name=bank_name, customer_id=customer_id, amount=amount, pin=pin,
-                       key=idempotency_key, channel=channel)
+                       key=idempotency_key, screen=screen, channel=channel)
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,7 @@ class _Context:
 
 async def _move(direction: str, *, db: Database, vault: Vault, pins: PinHasher,
                 cards: CardNetwork, bank_name: str, customer_id: int, amount: int, pin: str,
-                key: str, channel: Channel = Channel.H5) -> Answer:
+                key: str, screen: Screen | None, channel: Channel = Channel.H5) -> Answer:
     request = idempotency.Request.of(owner=customer_id, key=key, operation=direction,
                                      amount=amount)
     ctx = await _context(db, vault, customer_id=customer_id, key=key)
@@ -85,7 +94,11 @@ async def _move(direction: str, *, db: Database, vault: Vault, pins: PinHasher,
     async def work(req: idempotency.Request) -> Answer:
         await accounts.verify_pin(db=db, pins=pins, customer_id=customer_id, pin=pin,
                                   known=ctx.pin)
-        order = await _open(db, direction, ctx, req, amount=amount, channel=channel)
+        opened = await _open(db, vault, direction, ctx, req, amount=amount, screen=screen,
+                             channel=channel)
+        if isinstance(opened, Answer):  # held for a risk review: no card call
+            return opened
+        order = opened
         call = cards.pull if direction == TOP_UP else cards.push
         try:
             result = await call(order_no=order.order_no, card_number=ctx.account.card_number,
@@ -131,13 +144,37 @@ async def _context(db: Database, vault: Vault, *, customer_id: int, key: str) ->
                     int(row.balance), row.business_date, row.idem_state)
 
 
-async def _open(db: Database, direction: str, ctx: _Context, req: idempotency.Request, *,
-                amount: int, channel: Channel) -> OpenOrder:
+async def _open(db: Database, vault: Vault, direction: str, ctx: _Context,
+                req: idempotency.Request, *, amount: int, screen: Screen | None,
+                channel: Channel) -> OpenOrder | Answer:
+    """The opening plan with its transaction serial, judged by the risk rules in the same
+    transaction (`risk.gate`): a step-up or block is raised, a held withdrawal answers 202."""
     order_no, now = order_number(direction), clock.utcnow()
-    (serial,), got = await serials.apply_with_serials(
-        db, at=now, channel=channel, n=1, decide=lambda drawn: open_plan(
-            req.claim(), direction=direction, account=ctx.account, amount=amount,
-            order_no=order_no, business_date=ctx.business_date, now=now, serial=drawn[0]))
+    held: list[Answer] = []
+    drawn: list[str] = []
+
+    async def apply_for(conn: AsyncConnection, outcome: Outcome) -> dict[str, Any]:
+        (serial,) = await serials.serials_in(conn, now, channel, 1)
+        drawn.append(serial)
+        if outcome.action is Action.HOLD and direction == WITHDRAW:
+            plan, answer = held_plan(req.claim(), account=ctx.account, amount=amount,
+                                     reference=order_no, decision_id=outcome.decision_id,
+                                     business_date=ctx.business_date, now=now, serial=serial)
+            held.append(answer)
+        else:
+            plan = open_plan(req.claim(), direction=direction, account=ctx.account,
+                             amount=amount, order_no=order_no,
+                             business_date=ctx.business_date, now=now, serial=serial)
+        return await apply_in(conn, plan)
+
+    done = await gate.screened(db, vault=vault, screen=screen, call=gate.MoneyCall(
+        ctx.account.customer_id, EventKind.TOP_UP if direction == TOP_UP else EventKind.WITHDRAW,
+        amount, req.operation, req.hash, order_no, ctx.business_date, balance=ctx.balance),
+        apply_for=apply_for)
+    got = done.result or {}
+    if held:
+        return rendered(held[0], got)
+    serial = drawn[-1]
     balance = int(got.get(f"hold@{ctx.account.ledger_code}", ctx.balance))
     return OpenOrder(int(got["order.id"]), order_no, direction, amount, req.key, ctx.account,
                      balance, got.get("hold#0"), serial)

@@ -152,7 +152,8 @@ async def transfers_of_day(conn: AsyncConnection, day: date) -> list[tuple[int, 
         select(je.reference, hold_leg.c.account_code, posting.c.amount)
         .join(posting, and_(posting.c.chain == je.chain, posting.c.seq == je.seq,
                             posting.c.account_code == CARD_IN_TRANSIT))
-        .join(hold, and_(hold.c.reference == je.reference, hold.c.kind == "withdraw_hold"))
+        .join(hold, and_(hold.c.reference == je.reference,
+                         hold.c.kind.in_(("withdraw_hold", "risk_hold"))))  # a released hold
         .join(hold_leg, and_(hold_leg.c.chain == hold.c.chain, hold_leg.c.seq == hold.c.seq,
                              hold_leg.c.account_code.like(f"{CUSTOMER_DEMAND}-%")))
         .where(je.business_date == day, je.kind == "withdraw_settled"))).all()

@@ -142,6 +142,10 @@ def effective_action(action: Action, kind: EventKind) -> Action:
         return Action.ALERT
     if kind not in MONEY and action is Action.HOLD:
         return Action.ALERT
+    if action is Action.HOLD and kind is not EventKind.WITHDRAW:
+        # only money leaving the bank is parked (2242); a top-up, a purchase or an early
+        # withdrawal that a hold rule flags is re-verified instead
+        return Action.STEP_UP
     return action
 
 

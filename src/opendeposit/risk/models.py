@@ -205,6 +205,7 @@ risk_hold = Table(
     Column("operation", String(32), nullable=False),
     Column("amount", BigInteger, nullable=False),
     Column("reference", String(64), nullable=False),
+    Column("idempotency_key", String(64), nullable=True),  # the customer's key of the call
     Column("status", String(12), nullable=False),  # held | released | returned
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=True),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -144,6 +144,7 @@ class Gathered:
     hashes: dict[str, str | None]
     account_id: int | None
     newly_opened: bool  # the account appeared since the profile was written: rate at opening
+    last_move_on: date | None = None  # as stored: the business day of the last customer move
 
 
 async def gather(conn: AsyncConnection, *, db: Database, vault: Vault, event: Event,
@@ -184,7 +185,8 @@ async def gather(conn: AsyncConnection, *, db: Database, vault: Vault, event: Ev
         ip_history = load_ip((await conn.execute(_IP, {"ip": event.ip})).scalar())
     device = load_device(device_history) if event.device_id is not None else None
     facts = Facts(event, Snapshot(history, device, ip_history), device_known, listed, balance)
-    return Gathered(facts, row is not None, hashes, account_id, newly_opened)
+    return Gathered(facts, row is not None, hashes, account_id, newly_opened,
+                    row.last_move_on if row is not None else None)
 
 
 async def list_hits(conn: AsyncConnection, hashes: dict[str, str | None]) -> tuple[str, ...]:
@@ -204,12 +206,14 @@ async def list_hits(conn: AsyncConnection, hashes: dict[str, str | None]) -> tup
 async def evaluate(conn: AsyncConnection, *, db: Database, vault: Vault, event: Event,
                    call: Call | None = None, device_known: bool = True,
                    balance: int | None = None, passed: stepup.StepUp | None = None,
-                   card_hash: str | None = None) -> Outcome:
+                   card_hash: str | None = None, business_date: date | None = None) -> Outcome:
     """Gather, judge and record one event in the caller's transaction.
 
     `passed` is the step-up this call consumed (`stepup.consume`): it satisfies a `step_up`
     decision, and the alerts that asked for it are cleared instead of raised again. A money
-    event needs its `call`, so that a step-up can be issued for exactly that call."""
+    event needs its `call`, so that a step-up can be issued for exactly that call.
+    `business_date`: the bank's day of a money move, kept as the profile's `last_move_on`
+    (what the dormancy rules of EOD compare with the business date)."""
     if event.kind in MONEY and call is None:
         raise ValueError("a money event is evaluated with its call (operation, request hash)")
     rules = await rules_in_force(conn)
@@ -217,17 +221,17 @@ async def evaluate(conn: AsyncConnection, *, db: Database, vault: Vault, event: 
                      balance=balance, card_hash=card_hash)
     decision = judge(g.facts, rules, CATALOGUE, stepped_up=passed is not None)
     return await record(conn, db=db, gathered=g, decision=decision, rules=rules, call=call,
-                        passed=passed)
+                        passed=passed, business_date=business_date)
 
 
 async def record(conn: AsyncConnection, *, db: Database, gathered: Gathered, decision: Decision,
                  rules: list[Rule], call: Call | None, passed: stepup.StepUp | None = None,
-                 ) -> Outcome:
+                 business_date: date | None = None) -> Outcome:
     event = gathered.facts.event
     now = event.at
     step_up_id = stepup.new_id() if decision.action is Action.STEP_UP and call else None
     decision_id = await writes.write(conn, db, _rows(gathered, decision, rules, step_up_id,
-                                                     passed is not None))
+                                                     passed is not None, business_date))
     step_up = None
     if step_up_id is not None and call is not None:
         asked = [h for h in decision.hits if h.action is Action.STEP_UP]
@@ -270,7 +274,7 @@ async def clear_alerts(conn: AsyncConnection, *, decision_id: int, now: datetime
 
 
 def _rows(g: Gathered, decision: Decision, rules: list[Rule], step_up_id: str | None,
-          stepped_up: bool) -> writes.Rows:
+          stepped_up: bool, business_date: date | None = None) -> writes.Rows:
     """The rows one evaluation writes. A refused move (step-up, block) did not happen, so the
     customer's summary does not count it; the device's row only when `device_records`."""
     event, before = g.facts.event, g.facts.before
@@ -281,8 +285,8 @@ def _rows(g: Gathered, decision: Decision, rules: list[Rule], step_up_id: str | 
     profile = {"customer_id": event.customer_id, "account_id": g.account_id,
                "phone_hash": g.hashes["phone"], "id_number_hash": g.hashes["id_number"],
                "card_hash": g.hashes["card"], "history": dump_customer(history),
-               "last_move_on": history.last_move_at.astimezone(BEIJING).date()
-               if history.last_move_at else None, "updated_at": now}
+               "last_move_on": _last_move_on(g, history, went_ahead, business_date),
+               "updated_at": now}
     d, device = before.device, None
     if event.device_id is not None and d is not None and device_records(d, event):
         device = {"device_id": event.device_id, "issued_at": now, "first_ip": event.ip,
@@ -299,6 +303,19 @@ def _rows(g: Gathered, decision: Decision, rules: list[Rule], step_up_id: str | 
         "facts": json.dumps(_facts_doc(g.facts), ensure_ascii=False),
         "device_id": event.device_id, "ip": event.ip, "reference": event.reference[:64],
         "step_up_id": step_up_id, "stepped_up": stepped_up, "created_at": now})
+
+
+def _last_move_on(g: Gathered, history: CustomerHistory, went_ahead: bool,
+                  business_date: date | None) -> date | None:
+    """The business day of the last customer-initiated move: this one when it went ahead
+    (with its business day when the caller gave it), else what was stored."""
+    if went_ahead and g.facts.event.kind in MONEY:
+        if business_date is not None:
+            return business_date
+        return g.facts.event.at.astimezone(BEIJING).date()
+    if g.last_move_on is not None:
+        return g.last_move_on
+    return history.last_move_at.astimezone(BEIJING).date() if history.last_move_at else None
 
 
 def _hit_doc(h: Hit) -> dict[str, Any]:

@@ -156,6 +156,7 @@ MATRIX: tuple[Permission, ...] = (
     _p("POST", "/risk/lists/{list}", "risk admin", "import a watch list (CSV)", "risk"),
     _p("GET", "/reports/large-value", "risk auditor admin", "large-value report (CSV too)",
        "risk"),
+    _p("GET", "/holds", "risk admin", "money moves held by a risk rule", "risk"),
     _p("POST", "/holds/{id}/release", "risk admin", "let a held move go ahead", "risk"),
     _p("POST", "/holds/{id}/return", "risk admin", "return a held move", "risk"),
 )

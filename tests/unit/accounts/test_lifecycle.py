@@ -16,7 +16,6 @@ from opendeposit.accounts.lifecycle import (
     StatusChange,
     add_months,
     card_change_problems,
-    close_problems,
     dormancy_change,
     pin_reset_problems,
     raise_first,
@@ -76,9 +75,13 @@ def test_card_change_needs_zero_balance_and_nothing_in_flight() -> None:
 def test_pin_reset_and_close() -> None:
     assert pin_reset_problems(status=AccountStatus.FROZEN) == []
     assert pin_reset_problems(status=AccountStatus.CLOSED) == ["ACCOUNT_STATUS_FORBIDS"]
-    assert close_problems(status=D, money=MoneyState(0)) == []
-    assert close_problems(status=AccountStatus.FROZEN, money=MoneyState(5, 0, 0, 1)) == [
-        "ACCOUNT_STATUS_FORBIDS", "ACCOUNT_BALANCE_NOT_ZERO", "ACCOUNT_HAS_ACTIVE_HOLDINGS"]
+    # the customer's close and the staff close share accounts.domain.closing_problems
+    from opendeposit.accounts.domain import ClosingFacts, closing_problems
+
+    assert closing_problems(ClosingFacts(D, 0, 0, 0)) == []
+    assert closing_problems(ClosingFacts(AccountStatus.FROZEN, 5, 1, 1, 3)) == [
+        "ACCOUNT_FROZEN", "BALANCE_NOT_ZERO", "ACTIVE_HOLDINGS", "MONEY_IN_FLIGHT",
+        "INTEREST_PENDING"]
 
 
 def test_the_first_problem_is_raised_with_all_of_them() -> None:

@@ -355,7 +355,7 @@ const zh = {
       onboarding_approved: '开户终审通过', onboarding_rejected: '拒绝开户', onboarding_escalated: '开户上报',
       deposit_maturity: '存款到期', risk_list_import: '导入风险名单',
     },
-    limit: { out_non_bound: '向非绑定账户转出', in_non_bound: '自非绑定账户转入' },
+    limit: { out_non_bound: '向非绑定账户转出', in_non_bound: '自非绑定账户转入', bound_in: '绑定卡转入（不占限额）', bound_out: '转出至绑定卡（不占限额）', products: '购买存款产品（不占限额）' },
   },
 }
 
@@ -713,7 +713,7 @@ const en = {
       onboarding_approved: 'Onboarding approved', onboarding_rejected: 'Onboarding rejected', onboarding_escalated: 'Onboarding escalated',
       deposit_maturity: 'Deposit matured', risk_list_import: 'Watch list imported',
     },
-    limit: { out_non_bound: 'Out to non-bound accounts', in_non_bound: 'In from non-bound accounts' },
+    limit: { out_non_bound: 'Out to non-bound accounts', in_non_bound: 'In from non-bound accounts', bound_in: 'From the bound card (not capped)', bound_out: 'To the bound card (not capped)', products: 'Deposit purchases (not capped)' },
   },
 }
 

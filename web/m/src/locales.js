@@ -133,6 +133,9 @@ const zh = {
   limitBucket: {
     out_non_bound: '消费及向非绑定账户转出',
     in_non_bound: '非绑定账户转入',
+    bound_in: '绑定卡转入（不占限额）',
+    bound_out: '转出至绑定卡（不占限额）',
+    products: '购买本行存款产品（不占限额）',
   },
   limits: {
     yearly_limit: '年度限额',
@@ -448,6 +451,11 @@ const zh = {
     clear: '清空',
     delete: '删除',
     entered: '已输入{n}位，共{total}位',
+  },
+  stepUp: {
+    title: '需要验证身份',
+    codePrompt: '为保障资金安全，验证码已发送至您的预留手机，请输入6位验证码',
+    codeAgain: '验证码不正确，请重新输入',
   },
   pay: {
     unknownTitle: '交易结果未知',
@@ -824,6 +832,9 @@ const en = {
   limitBucket: {
     out_non_bound: 'Payments and transfers to other accounts',
     in_non_bound: 'Transfers in from other accounts',
+    bound_in: 'Top-ups from the bound card (not capped)',
+    bound_out: 'Withdrawals to the bound card (not capped)',
+    products: 'Deposit purchases (not capped)',
   },
   limits: {
     yearly_limit: 'Yearly limit',
@@ -1131,6 +1142,11 @@ const en = {
     clear: 'Clear',
     delete: 'Delete',
     entered: '{n} of {total} digits entered',
+  },
+  stepUp: {
+    title: 'Please verify it is you',
+    codePrompt: 'For your safety we sent a code to your phone. Enter the 6-digit code',
+    codeAgain: 'The code is not right. Enter it again',
   },
   pay: {
     unknownTitle: 'Result unknown',

@@ -4,18 +4,21 @@
 // response, timeout, 5xx) the exact same body, key included, can be re-sent: the server returns
 // the first result, so money never moves twice. A definite refusal (4xx) ends the attempt and
 // the next try gets a new key. While a request is in flight everything is disabled.
+// A 403 STEP_UP_REQUIRED is passed by SMS (`stepUp.js`) and the same body — same key — is sent
+// again with `step_up_id`.
 import { ref } from 'vue'
 import { showConfirmDialog, showDialog } from 'vant'
 import { uuid } from '@shared/ids.js'
 import { ApiError, errorText } from '@shared/errors.js'
 import { toastError } from './notify.js'
 import { t } from '@shared/i18n.js'
+import { smsStepUp } from './stepUp.js'
 
 // A wrong PIN: the customer types it again on a fresh keypad. Anything else (PIN_LOCKED,
 // PIN_NOT_SET, business refusals) closes the sheet and explains.
 const PIN_RETRYABLE = /^PIN_(WRONG|INCORRECT|INVALID|INVALID_FORMAT|MISMATCH)$/
 
-export function usePinFlow({ post, onSuccess }) {
+export function usePinFlow({ post, onSuccess, stepUp = smsStepUp }) {
   const show = ref(false)
   const busy = ref(false)
   const resetKey = ref(0)
@@ -66,6 +69,22 @@ export function usePinFlow({ post, onSuccess }) {
           await send(body) // same key, same body
           return
         }
+      } else if (err instanceof ApiError && err.code === 'STEP_UP_REQUIRED' && stepUp) {
+        show.value = false
+        let passed = null
+        try {
+          passed = await stepUp(err)
+        } catch (stepErr) {
+          endAttempt()
+          await showDialog({ title: t('pay.failedTitle'), message: errorText(stepErr), confirmButtonText: t('common.ok') })
+          return
+        }
+        if (passed) {
+          await send({ ...body, step_up_id: passed }) // same key, same body, verified
+          return
+        }
+        endAttempt()
+        await showDialog({ title: t('stepUp.title'), message: errorText(err), confirmButtonText: t('common.ok') })
       } else if (err instanceof ApiError) {
         endAttempt()
         if (PIN_RETRYABLE.test(err.code)) {
