@@ -41,6 +41,8 @@ async def _snapshot(p: Any) -> tuple[dict[str, tuple[str, str]], dict[int, str]]
 
 async def _redo_0100(url: str) -> None:
     cfg = alembic_config(url)
+    # first off the join of the heads (0110), then 0100_serials alone, its siblings untouched
+    await asyncio.to_thread(command.downgrade, cfg, "0100_serials")
     await asyncio.to_thread(command.downgrade, cfg, "0100_serials@-1")
     await asyncio.to_thread(command.upgrade, cfg, "heads")
 

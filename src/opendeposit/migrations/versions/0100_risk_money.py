@@ -4,7 +4,7 @@ Released by staff, the held withdrawal becomes a payment order whose settlement 
 final answer under that key, so the customer's repeated call sees what became of it.
 
 Revision ID: 0100_risk_money
-Revises: 0020_identity (after 0060_risk, which made risk_hold)
+Revises: 0060_risk (which made risk_hold)
 Create Date: 2026-12-06
 """
 
@@ -15,9 +15,9 @@ from alembic import op
 
 
 revision = '0100_risk_money'
-down_revision = '0020_identity'
+down_revision = '0060_risk'
 branch_labels = None
-depends_on = ('0060_risk',)
+depends_on = None
 
 
 def upgrade() -> None:
