@@ -271,3 +271,16 @@ class PgSampler:
         n = max(self.samples, 1)
         parts = [f"{w} {c / n:.1f}" for w, c in self.waits.most_common(8)]
         return f"sessions opened {self.sessions_opened}; mean sessions: " + ", ".join(parts)
+
+
+async def ease_risk_for_load(db) -> None:  # type: ignore[no-untyped-def]
+    """Scripted load makes many moves per customer within seconds and cannot pass a step-up:
+    raise the velocity limits and switch the night burst off by a rule version, as a bank
+    would for a rehearsal. The rules still judge and record every move (their cost is in the
+    figure)."""
+    from opendeposit import clock
+    from opendeposit.risk import ruleset
+
+    async with db.transaction() as conn:
+        await ruleset.ease_for_rehearsal(conn, reason="benchmark: scripted load",
+                                         actor="system:bench", now=clock.utcnow())

@@ -29,6 +29,7 @@ from pathlib import Path
 from _common import (
     PgSampler,
     ceiling_script,
+    ease_risk_for_load,
     machine,
     psql,
     recreate_db,
@@ -80,6 +81,7 @@ async def seed(url: str, data_dir: Path, customers: int) -> list[str]:
                                         roles=(), device_id="bench"))
     async with p.db.transaction() as conn:
         await conn.execute(customer.update().values(pin_hash=pin_hash))
+    await ease_risk_for_load(p.db)
     await p.db.dispose()
     return tokens
 

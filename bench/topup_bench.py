@@ -17,7 +17,17 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from _common import machine, pgbench_tpcb, psql, recreate_db, served, warm, wrk, wrk_post_script
+from _common import (
+    ease_risk_for_load,
+    machine,
+    pgbench_tpcb,
+    psql,
+    recreate_db,
+    served,
+    warm,
+    wrk,
+    wrk_post_script,
+)
 
 PORT = 18765
 PIN = "135790"
@@ -48,6 +58,7 @@ async def seed(url: str, data_dir: Path, customers: int) -> list[str]:
                                         roles=(), device_id="bench"))
     async with p.db.transaction() as conn:
         await conn.execute(customer.update().values(pin_hash=pin_hash))
+    await ease_risk_for_load(p.db)
     await p.db.dispose()
     return tokens
 

@@ -472,13 +472,8 @@ async def _rules_for_scripted_customers(p: Any) -> None:
     from opendeposit.risk import ruleset
 
     async with p.db.transaction() as conn:
-        for code in ("VELOCITY_PHONE", "VELOCITY_DEVICE"):
-            await ruleset.change(conn, code=code, action=None, thresholds={"max_moves": 1000},
-                                 enabled=None, reason="simulated day: scripted customers",
-                                 actor="system:simulate", now=clock.utcnow())
-        await ruleset.change(conn, code="NIGHT_BURST", action=None, thresholds=None,
-                             enabled=False, reason="simulated day: scripted customers",
-                             actor="system:simulate", now=clock.utcnow())
+        await ruleset.ease_for_rehearsal(conn, reason="simulated day: scripted customers",
+                                         actor="system:simulate", now=clock.utcnow())
 
 
 def demo_product_codes() -> list[str]:

@@ -139,3 +139,19 @@ async def _insert(conn: AsyncConnection, rule: Rule, *, reason: str, actor: str,
         code=rule.code, version=rule.version, action=rule.action.value,
         thresholds=json.dumps(dict(rule.thresholds), sort_keys=True), enabled=rule.enabled,
         reason=reason, created_by=actor[:64], created_at=now))
+
+
+# Rules that count a customer's moves per time, or judge the hour: scripted load (a simulated
+# day, a benchmark) makes a day's moves within seconds and cannot pass a step-up.
+LOAD_SENSITIVE = ("VELOCITY_PHONE", "VELOCITY_DEVICE")
+
+
+async def ease_for_rehearsal(conn: AsyncConnection, *, reason: str, actor: str, now: datetime,
+                             max_moves: int = 1000) -> None:
+    """A rule version for a rehearsal, as a bank would make one: the velocity limits raised,
+    the night burst off. Every move is still judged and recorded."""
+    for code in LOAD_SENSITIVE:
+        await change(conn, code=code, action=None, thresholds={"max_moves": max_moves},
+                     enabled=None, reason=reason, actor=actor, now=now)
+    await change(conn, code="NIGHT_BURST", action=None, thresholds=None, enabled=False,
+                 reason=reason, actor=actor, now=now)
