@@ -130,3 +130,21 @@ test('in the sandbox the codes come from the simulated WeChat', async () => {
   expect(session.getToken()).toBe('tok-5')
   expect(session.getPhone()).toBe('13912340005')
 })
+
+test('the signed device id of a login answer is what the next login sends', async () => {
+  const signed = 'd1.67a1b2c3.abcdefghijklmnop.0123456789abcdefghijkl'
+  const seen = fakeServer({
+    'POST /api/v1/auth/wechat': () => ({ needs_phone: false, token: 'tok-9', customer_id: 9, expires_in: 1800, device_id: signed }),
+    'POST /api/v1/events': () => [202, {}],
+  })
+  const auth = require('../src/lib/auth.js')
+  const anonymous = session.deviceId()
+  await auth.loginWithWeChat()
+  expect(body(seen.filter((r) => r.path === '/api/v1/auth/wechat')[0]).device_id).toBe(anonymous)
+  expect(session.signedDeviceId()).toBe(signed)
+  await auth.loginWithWeChat()
+  expect(body(seen.filter((r) => r.path === '/api/v1/auth/wechat')[1]).device_id).toBe(signed)
+  expect(session.deviceId()).toBe(anonymous) // the analytics id does not change
+  session.keepSignedDeviceId('made-up') // not one of ours: ignored
+  expect(session.signedDeviceId()).toBe(signed)
+})

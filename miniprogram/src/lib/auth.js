@@ -25,6 +25,7 @@ async function loginCode() {
 
 function stored(data, phone) {
   session.setToken(data.token, data.expires_in)
+  session.keepSignedDeviceId(data.device_id)
   if (phone) session.setPhone(phone)
   return { needsPhone: false, customerId: data.customer_id, linked: Boolean(data.linked) }
 }
@@ -32,7 +33,7 @@ function stored(data, phone) {
 /** → {needsPhone: false, customerId} with the token stored, or {needsPhone: true, wechatSession}. */
 async function loginWithWeChat() {
   const code = await loginCode()
-  const data = await api.post('/auth/wechat', { code, device_id: session.deviceId() }, { auth: false })
+  const data = await api.post('/auth/wechat', { code, device_id: session.loginDeviceId() }, { auth: false })
   if (data.needs_phone) return { needsPhone: true, wechatSession: data.wechat_session }
   return stored(data)
 }
@@ -40,14 +41,14 @@ async function loginWithWeChat() {
 /** The phone-number button's code (`e.detail.code` of open-type="getPhoneNumber"). */
 async function bindWithPhoneCode(wechatSession, phoneCode) {
   const data = await api.post('/auth/wechat/phone', {
-    wechat_session: wechatSession, phone_code: phoneCode, device_id: session.deviceId(),
+    wechat_session: wechatSession, phone_code: phoneCode, device_id: session.loginDeviceId(),
   }, { auth: false })
   return stored(data)
 }
 
 async function bindWithSms(wechatSession, phone, smsCode) {
   const data = await api.post('/auth/wechat/phone', {
-    wechat_session: wechatSession, phone, sms_code: smsCode, device_id: session.deviceId(),
+    wechat_session: wechatSession, phone, sms_code: smsCode, device_id: session.loginDeviceId(),
   }, { auth: false })
   return stored(data, phone)
 }

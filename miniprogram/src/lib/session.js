@@ -77,6 +77,27 @@ function deviceId() {
   return id
 }
 
+const SIGNED_DEVICE = 'od_device_signed'
+
+/**
+ * The server-issued, signed device id (from a login answer), sent as `device_id` at login so the
+ * bank's risk rules recognise this device; the anonymous id above stays the analytics id.
+ */
+function signedDeviceId() {
+  return read(SIGNED_DEVICE) || null
+}
+
+/** Keep the signed id the server answered (ignored unless it looks like one). */
+function keepSignedDeviceId(id) {
+  if (typeof id !== 'string' || !id.startsWith('d1.') || id.length > 64) return
+  write(SIGNED_DEVICE, id)
+}
+
+/** The id a login sends: the signed one once the server gave it, else the anonymous one. */
+function loginDeviceId() {
+  return signedDeviceId() || deviceId()
+}
+
 /** Sandbox only: the simulated WeChat user of this device (a stable fake openid). */
 function sandboxOpenid() {
   let id = read(SANDBOX_OPENID)
@@ -97,5 +118,8 @@ module.exports = {
   setPhone,
   getPhone,
   deviceId,
+  signedDeviceId,
+  keepSignedDeviceId,
+  loginDeviceId,
   sandboxOpenid,
 }

@@ -8,6 +8,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, StrictStr
 
+from opendeposit import clock
 from opendeposit.api.deps import PlatformDep, check_limit, client_ip, limit_by_ip
 from opendeposit.api.errors import ERROR_SCHEMA
 from opendeposit.api.schemas import Strict
@@ -17,6 +18,8 @@ from opendeposit.auth.domain import WECHAT_SESSION_TTL
 from opendeposit.auth.errors import WeChatNotConfigured
 from opendeposit.auth.service import policy_for
 from opendeposit.platform import Platform
+from opendeposit.risk.devices import Device, DeviceIds
+from opendeposit.risk.login import screen_login
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses={
     401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 409: ERROR_SCHEMA, 422: ERROR_SCHEMA,
@@ -43,6 +46,8 @@ class WeChatPhoneIn(Strict):
 
 class WeChatOut(BaseModel):
     needs_phone: bool = Field(description="true: bind a phone with `/auth/wechat/phone`")
+    device_id: str | None = Field(default=None, description="with a token: the server-signed "
+                                  "device id to send from now on (as `POST /auth/login` answers)")
     token: str | None = None
     customer_id: int | None = None
     expires_in: int | None = Field(None, description="seconds the token (or the pending "
@@ -58,12 +63,27 @@ def _wechat(p: Platform):  # type: ignore[no-untyped-def]
     return p.wechat
 
 
-def _out(p: Platform, answer: wechat.WeChatLogin) -> WeChatOut:
+def _out(p: Platform, answer: wechat.WeChatLogin, device: Device) -> WeChatOut:
     if answer.needs_phone:
         return WeChatOut(needs_phone=True, wechat_session=answer.wechat_session,
                          expires_in=int(WECHAT_SESSION_TTL.total_seconds()))
     return WeChatOut(needs_phone=False, token=answer.token, customer_id=answer.customer_id,
-                     expires_in=int(_ttl(p).total_seconds()), linked=answer.linked)
+                     expires_in=int(_ttl(p).total_seconds()), linked=answer.linked,
+                     device_id=device.id)
+
+
+def _screened(p: Platform, request: Request, device_id: str | None
+              ) -> tuple[Device, wechat.Screen]:
+    """The device as the risk rules know it (server-signed; a client's own string becomes a
+    new signed id) and the risk check of the login, as for an SMS login."""
+    now = clock.utcnow()
+    device = DeviceIds.from_vault(p.vault).recognise(device_id, now)
+
+    async def screen(customer_id: int) -> None:
+        await screen_login(db=p.db, vault=p.vault, customer_id=customer_id, device=device,
+                           ip=client_ip(request), now=now)
+
+    return device, screen
 
 
 def _ttl(p: Platform) -> timedelta:
@@ -74,11 +94,13 @@ def _ttl(p: Platform) -> timedelta:
 async def wechat_login(body: WeChatIn, p: PlatformDep, request: Request) -> WeChatOut:
     """Mini-program login: the `wx.login` code → a token when this WeChat user is bound to a
     customer, else `{needs_phone: true, wechat_session}`. Errors: WECHAT_CODE_INVALID (invalid,
-    reused or expired code), WECHAT_RATE_LIMITED, WECHAT_USER_BLOCKED, WECHAT_NOT_CONFIGURED."""
+    reused or expired code), WECHAT_RATE_LIMITED, WECHAT_USER_BLOCKED, WECHAT_NOT_CONFIGURED,
+    RISK_BLOCKED (the risk rules judge the login before a token is issued)."""
+    device, screen = _screened(p, request, body.device_id)
     answer = await wechat.login_with_code(
         db=p.db, vault=p.vault, wechat=_wechat(p), code=body.code, device_id=body.device_id,
-        ip=client_ip(request), token_ttl=_ttl(p))
-    return _out(p, answer)
+        ip=client_ip(request), token_ttl=_ttl(p), screen=screen, token_device=device.id)
+    return _out(p, answer, device)
 
 
 @router.post("/wechat/phone", dependencies=[limit_by_ip("login")])
@@ -86,7 +108,9 @@ async def wechat_phone(body: WeChatPhoneIn, p: PlatformDep, request: Request) ->
     """Binds the pending WeChat login to the customer of a phone number, proven by the
     phone-number button (`phone_code`) or by `phone` + `sms_code`; a phone that logged in by
     SMS before is linked, not duplicated. Errors: WECHAT_SESSION_INVALID,
-    WECHAT_PHONE_CODE_INVALID, SMS_CODE_INVALID, WECHAT_ALREADY_BOUND, WECHAT_CUSTOMER_BOUND."""
+    WECHAT_PHONE_CODE_INVALID, SMS_CODE_INVALID, WECHAT_ALREADY_BOUND, WECHAT_CUSTOMER_BOUND,
+    RISK_BLOCKED."""
+    device, screen = _screened(p, request, body.device_id)
     if body.phone:  # the SMS login's budget per phone number
         digits = "".join(ch for ch in body.phone if ch.isdigit())[-11:]
         await check_limit(request, "login_subject", digits or "-")
@@ -94,5 +118,5 @@ async def wechat_phone(body: WeChatPhoneIn, p: PlatformDep, request: Request) ->
         db=p.db, vault=p.vault, wechat=_wechat(p), customers=AccountsDirectory(p),
         wechat_session=body.wechat_session, phone_code=body.phone_code, phone=body.phone,
         sms_code=body.sms_code, device_id=body.device_id,
-        token_ttl=_ttl(p))
-    return _out(p, answer)
+        token_ttl=_ttl(p), screen=screen, token_device=device.id)
+    return _out(p, answer, device)

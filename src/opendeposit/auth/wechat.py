@@ -9,6 +9,7 @@ request writes nothing but a row in the attempt log the rate limit counts (auth/
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -37,6 +38,10 @@ from opendeposit.security import Vault, new_token
 CHANNEL = "WX"
 
 
+# the risk check of a login: raises (RISK_BLOCKED) to refuse it before a token is issued
+Screen = Callable[[int], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class WeChatLogin:
     """A token (bound openid) or a pending `wechat_session` that still needs a phone."""
@@ -61,8 +66,11 @@ def _check_code(code: str) -> None:
 
 
 async def login_with_code(*, db: Database, vault: Vault, wechat: WeChat, code: str,
-                          device_id: str, ip: str, token_ttl: timedelta) -> WeChatLogin:
-    """`POST /auth/wechat`: exchange the code; a bound openid gets a token at once."""
+                          device_id: str, ip: str, token_ttl: timedelta,
+                          screen: Screen | None = None,
+                          token_device: str | None = None) -> WeChatLogin:
+    """`POST /auth/wechat`: exchange the code; a bound openid gets a token at once, once
+    `screen(customer_id)` (the risk check of a login) has let it through."""
     check_device(device_id)
     _check_code(code)
     await _rate_limit(db, device_id=device_id, ip=ip)
@@ -92,9 +100,11 @@ async def login_with_code(*, db: Database, vault: Vault, wechat: WeChat, code: s
         await conn.execute(wechat_login.insert().values(
             device_id=device_id, ip=ip, outcome="token", openid_hash=openid_hash,
             customer_id=bound, attempts=0, created_at=now, used_at=now))
+    if screen is not None:
+        await screen(int(bound))
     token = await new_session_token(db=db, ttl=token_ttl, kind="customer",
-                                    subject_id=int(bound), roles=(), device_id=device_id,
-                                    channel=CHANNEL)
+                                    subject_id=int(bound), roles=(),
+                                    device_id=token_device or device_id, channel=CHANNEL)
     return WeChatLogin(customer_id=int(bound), token=token)
 
 
@@ -122,7 +132,8 @@ async def bind_phone(*, db: Database, vault: Vault, wechat: WeChat,
                      customers: CustomerDirectory, wechat_session: str,
                      phone_code: str | None = None, phone: str | None = None,
                      sms_code: str | None = None, device_id: str | None = None,
-                     token_ttl: timedelta) -> WeChatLogin:
+                     token_ttl: timedelta, screen: Screen | None = None,
+                     token_device: str | None = None) -> WeChatLogin:
     """`POST /auth/wechat/phone`: the pending session's openid gets the customer of a phone
     proven by WeChat's phone button (`phone_code`) or by an SMS code; → a token."""
     by_button, by_sms = phone_code is not None, phone is not None or sms_code is not None
@@ -149,9 +160,11 @@ async def bind_phone(*, db: Database, vault: Vault, wechat: WeChat,
         proven, create=True)
     assert customer_id is not None
     await _bind(db, session=session, customer_id=customer_id)
+    if screen is not None:
+        await screen(customer_id)
     token = await new_session_token(
         db=db, ttl=token_ttl, kind="customer", subject_id=customer_id,
-        roles=(), device_id=device_id or session.device_id, channel=CHANNEL)
+        roles=(), device_id=token_device or device_id or session.device_id, channel=CHANNEL)
     return WeChatLogin(customer_id=customer_id, token=token, linked=existing is not None)
 
 

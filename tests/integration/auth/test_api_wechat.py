@@ -265,3 +265,38 @@ async def test_wechat_logins_share_the_login_limit_per_ip(platform, client) -> N
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert error_of(answers[-1]) == (429, "RATE_LIMITED")
     assert answers[-1].headers["retry-after"]
+
+
+async def test_wechat_logins_are_judged_by_the_risk_rules_like_sms_logins(platform,
+                                                                          client) -> None:
+    from opendeposit.risk.models import risk_decision
+    from tests.risk_support import staff
+
+    first = await wx_login(client, "o_risk_user_01", device="wx-made-up")
+    r = await client.post("/api/v1/auth/wechat/phone", json={
+        "wechat_session": first["wechat_session"],
+        "phone_code": await phone_code(client, "13912340077", "o_risk_user_01")})
+    assert r.status_code == 200, r.text
+    bound = r.json()
+    device = bound["device_id"]  # server-signed, not the client's own string
+    assert device.startswith("d1.") and device != "wx-made-up"
+    again = await wx_login(client, "o_risk_user_01", device=device)
+    assert again["device_id"] == device and again["token"]
+
+    officer = await staff(platform)
+    r = await client.post("/admin/api/v1/risk/lists/phone", headers=officer,
+                          content=b"value,reason\n13912340077,police list\n",
+                          params={"mode": "add"})
+    assert r.status_code == 200 and r.json()["added"] == 1, r.text
+    tokens_before = (await counts(platform))["tokens"]
+    r = await client.post("/api/v1/auth/wechat", json={
+        "code": await code_for(client, "o_risk_user_01"), "device_id": device})
+    assert error_of(r) == (403, "RISK_BLOCKED")
+    assert (await counts(platform))["tokens"] == tokens_before  # no token for a block
+    async with platform.db.read() as conn:
+        rows = (await conn.execute(select(risk_decision).where(
+            risk_decision.c.customer_id == bound["customer_id"]).order_by(
+            risk_decision.c.id))).all()
+    assert [(r.kind, r.action) for r in rows] == [
+        ("login", "allow"), ("login", "allow"), ("login", "block")]
+    assert rows[1].device_id == device
