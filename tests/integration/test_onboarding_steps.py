@@ -345,6 +345,20 @@ async def test_blacklisted_applicants_are_rejected(platform: Platform) -> None:
         assert await no_account(c, auth)
 
 
+async def test_an_applicant_on_a_risk_watch_list_is_rejected_too(platform: Platform) -> None:
+    officer = await bearer(platform, 503, kind="staff", roles=("risk",))
+    async with api_client(platform) as c:
+        r = await c.post("/admin/api/v1/risk/lists/card", headers=officer,
+                         content=f"value,reason\n{SZ.card_number},mule card\n".encode(),
+                         params={"mode": "add"})
+        assert r.status_code == 200 and r.json()["added"] == 1, r.text
+        base, auth = await _ready_to_submit(platform, c)
+        r = await c.post(f"{base}/submit", json={"pin": "246810", "agreements": AGREE},
+                         headers=auth)
+        assert r.json()["status"] == "rejected" and r.json()["reason"] == "BLACKLISTED"
+        assert await no_account(c, auth)
+
+
 async def test_idle_applications_expire(platform: Platform) -> None:
     async with api_client(platform) as c:
         app_id, auth = await started(platform, c)

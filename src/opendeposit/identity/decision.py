@@ -35,6 +35,7 @@ from opendeposit.identity.service import (
     save,
 )
 from opendeposit.platform import Platform
+from opendeposit.risk.service import list_hits as risk_lists_hit
 
 RESUME_AFTER = timedelta(seconds=60)  # a submission stuck half-way (crash) may be re-sent
 
@@ -132,7 +133,9 @@ async def blacklist_hits(conn: AsyncConnection, p: Platform, app: Application) -
                                       identity_blacklist.c.value_hash.in_(
                                           [h for _, h in wanted])))).all()
     found = {(r.kind, r.value_hash) for r in rows}
-    return [k for k, h in wanted if (k, h) in found]
+    # the risk team's watch lists (ID numbers, phones, cards, devices) bar an opening too
+    listed = set(await risk_lists_hit(conn, dict(wanted)))
+    return [k for k, h in wanted if (k, h) in found or k in listed]
 
 
 async def add_to_blacklist(p: Platform, *, kind: str, value: str, reason: str,
