@@ -5,11 +5,13 @@ vi.mock('vant', () => ({
   showDialog: vi.fn(() => Promise.resolve()),
   showToast: vi.fn(),
   showSuccessToast: vi.fn(),
+  Field: { name: 'VanField', props: ['modelValue'] },
 }))
 
 const { showDialog } = await import('vant')
 const { usePinFlow } = await import('../m/src/usePinFlow.js')
-const { smsStepUp } = await import('../m/src/stepUp.js')
+const stepUpModule = await import('../m/src/stepUp.js')
+const { smsStepUp } = stepUpModule
 const { ApiError } = await import('../src/errors.js')
 
 const stepUpRequired = (methods = ['face', 'sms']) =>
@@ -73,5 +75,32 @@ describe('smsStepUp', () => {
     const client = { post: vi.fn() }
     expect(await smsStepUp(stepUpRequired(['face']), { client, askCode: vi.fn() })).toBeNull()
     expect(client.post).not.toHaveBeenCalled()
+  })
+})
+
+describe('the SMS code dialog', () => {
+  const { promptCode, cleanCode } = stepUpModule
+
+  it('keeps only six digits as they are typed', () => {
+    expect(cleanCode('12 34-5678')).toBe('123456')
+    expect(cleanCode(null)).toBe('')
+  })
+
+  it('asks in the app\'s dialog and answers the typed code, or null when cancelled', async () => {
+    let options
+    const confirm = vi.fn((o) => { options = o; return Promise.resolve() })
+    const pending = promptCode(false, { dialog: confirm })
+    // the dialog's field writes through its update handler, as Vant's Field does
+    const vnode = options.message()
+    const field = vnode.children[1]
+    field.props['onUpdate:modelValue']('12a3456')
+    expect(options.beforeClose('confirm')).toBe(true)
+    expect(await pending).toBe('123456')
+    expect(options.showCancelButton).toBe(true)
+
+    const cancel = vi.fn((o) => { options = o; return Promise.reject(new Error('cancel')) })
+    expect(await promptCode(true, { dialog: cancel })).toBe(null)
+    expect(options.beforeClose('confirm')).toBe(false) // nothing typed: the dialog stays open
+    expect(options.beforeClose('cancel')).toBe(true)
   })
 })

@@ -456,6 +456,9 @@ const zh = {
     title: '需要验证身份',
     codePrompt: '为保障资金安全，验证码已发送至您的预留手机，请输入6位验证码',
     codeAgain: '验证码不正确，请重新输入',
+    codePlaceholder: '6位短信验证码',
+    confirm: '验证',
+    cancel: '取消',
   },
   pay: {
     unknownTitle: '交易结果未知',
@@ -1147,6 +1150,9 @@ const en = {
     title: 'Please verify it is you',
     codePrompt: 'For your safety we sent a code to your phone. Enter the 6-digit code',
     codeAgain: 'The code is not right. Enter it again',
+    codePlaceholder: '6-digit SMS code',
+    confirm: 'Verify',
+    cancel: 'Cancel',
   },
   pay: {
     unknownTitle: 'Result unknown',

@@ -2,16 +2,38 @@
 // customer verifies by an SMS code sent to the account's phone, then the caller repeats the
 // very same request — same idempotency key — with `step_up_id` added. A face-only step-up is
 // not offered in the H5 app yet: the caller shows the server's message instead.
+import { h, ref } from 'vue'
+import { Field, showDialog } from 'vant'
 import { api } from '@shared/api.js'
 import { t } from '@shared/i18n.js'
 
 const TRIES = 3
 
-/** Ask the customer for the SMS code; null when they cancel. */
-function promptCode(again) {
-  const text = again ? t('stepUp.codeAgain') : t('stepUp.codePrompt')
-  const value = typeof window !== 'undefined' && window.prompt ? window.prompt(text) : null
-  return Promise.resolve(value ? value.trim() : null)
+/** The SMS code typed in (6 digits at most; anything else is dropped as it is typed). */
+export function cleanCode(value) {
+  return String(value || '').replace(/\D/g, '').slice(0, 6)
+}
+
+/**
+ * Ask the customer for the SMS code in the app's own dialog (a numeric field under the
+ * sentence); resolves to the code, or null when they cancel.
+ */
+export function promptCode(again, { dialog = showDialog } = {}) {
+  const code = ref('')
+  const message = () => h('div', { class: 'od-step-up' }, [
+    h('p', { class: 'od-step-up-text' }, again ? t('stepUp.codeAgain') : t('stepUp.codePrompt')),
+    h(Field, {
+      modelValue: code.value,
+      'onUpdate:modelValue': (v) => { code.value = cleanCode(v) },
+      type: 'digit', maxlength: 6, autocomplete: 'one-time-code', inputmode: 'numeric',
+      placeholder: t('stepUp.codePlaceholder'), border: true, class: 'od-step-up-code',
+    }),
+  ])
+  return dialog({
+    title: t('stepUp.title'), message, showCancelButton: true,
+    confirmButtonText: t('stepUp.confirm'), cancelButtonText: t('stepUp.cancel'),
+    beforeClose: (action) => action !== 'confirm' || code.value.length === 6,
+  }).then(() => code.value || null, () => null)
 }
 
 /**
