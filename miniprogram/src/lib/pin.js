@@ -10,11 +10,13 @@ const { ApiError, errorText } = require('../shared/errors.js')
 const PIN_RETRYABLE = /^PIN_(WRONG|INCORRECT|INVALID|INVALID_FORMAT|MISMATCH)$/
 
 /**
- * createPinFlow({post, onSuccess, onPinError, onFailed, onUncertain}):
- * post(body) → Promise; onPinError(text); onFailed(err, text); onUncertain(err, text, retry).
+ * createPinFlow({post, onSuccess, onPinError, onFailed, onUncertain, stepUp}):
+ * post(body) → Promise; onPinError(text); onFailed(err, text); onUncertain(err, text, retry);
+ * stepUp(err) → the passed step_up_id or null (a 403 STEP_UP_REQUIRED: the same body and key
+ * are sent again with it).
  */
 function createPinFlow(handlers) {
-  const { post, onSuccess, onPinError, onFailed, onUncertain } = handlers
+  const { post, onSuccess, onPinError, onFailed, onUncertain, stepUp } = handlers
   let fields = null
   let fingerprint = null
   let key = null
@@ -32,6 +34,21 @@ function createPinFlow(handlers) {
       const text = errorText(err)
       if (err instanceof ApiError && err.uncertain) {
         onUncertain(err, text, () => send(body)) // same key, same body
+      } else if (err instanceof ApiError && err.code === 'STEP_UP_REQUIRED' && stepUp
+                 && !body.step_up_id) {
+        let passed = null
+        try {
+          passed = await stepUp(err)
+        } catch (stepErr) {
+          key = null
+          onFailed(stepErr, errorText(stepErr))
+          return
+        }
+        if (passed) await send({ ...body, step_up_id: passed }) // same key, same body, verified
+        else {
+          key = null
+          onFailed(err, text)
+        }
       } else if (err instanceof ApiError && PIN_RETRYABLE.test(err.code)) {
         key = uuid()
         onPinError(text, err)
@@ -77,8 +94,10 @@ module.exports = { createPinFlow, PIN_RETRYABLE }
 function pinSheet(pageInstance, { post, onSuccess }) {
   const { t } = require('./i18n.js')
   const state = (patch) => pageInstance.setData({ pin: { ...pageInstance.data.pin, ...patch } })
+  const { smsStepUp } = require('./stepUp.js')
   const flow = createPinFlow({
     post,
+    stepUp: (err) => smsStepUp(err),
     async onSuccess(data, body) {
       state({ show: false, busy: false, error: '' })
       await onSuccess(data, body)
