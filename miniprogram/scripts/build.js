@@ -32,6 +32,7 @@ const SHARED = [
   ['m/src/keypad.js', 'm/keypad.js'],
   ['m/src/onboarding.js', 'm/onboarding.js'],
   ['m/src/capture.js', 'm/capture.js'],
+  ['m/src/stepUpSms.js', 'm/stepUpSms.js'],
 ]
 const ALIASES = { '@shared/i18n.js': path.join(SRC, 'lib/i18n.js') }
 

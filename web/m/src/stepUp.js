@@ -6,13 +6,9 @@ import { h, ref } from 'vue'
 import { Field, showDialog } from 'vant'
 import { api } from '@shared/api.js'
 import { t } from '@shared/i18n.js'
+import { cleanCode, smsStepUp as passBySms } from './stepUpSms.js'
 
-const TRIES = 3
-
-/** The SMS code typed in (6 digits at most; anything else is dropped as it is typed). */
-export function cleanCode(value) {
-  return String(value || '').replace(/\D/g, '').slice(0, 6)
-}
+export { cleanCode }
 
 /**
  * Ask the customer for the SMS code in the app's own dialog (a numeric field under the
@@ -36,26 +32,7 @@ export function promptCode(again, { dialog = showDialog } = {}) {
   }).then(() => code.value || null, () => null)
 }
 
-/**
- * Pass the step-up of `err` by SMS: send the code, ask for it, confirm it.
- * Resolves to the passed step_up_id, or null when SMS is not offered or the customer gave up.
- */
-export async function smsStepUp(err, { client = api, askCode = promptCode } = {}) {
-  const details = (err && err.details) || {}
-  const id = details.step_up_id
-  const methods = details.methods || []
-  if (!id || !methods.includes('sms')) return null
-  const path = `/step-up/${encodeURIComponent(id)}`
-  await client.post(`${path}/sms`, {})
-  for (let n = 0; n < TRIES; n += 1) {
-    const code = await askCode(n > 0)
-    if (!code) return null
-    try {
-      await client.post(`${path}/sms/confirm`, { code })
-      return id
-    } catch (e) {
-      if (!e || e.code !== 'STEP_UP_SMS_CODE_INVALID') throw e
-    }
-  }
-  return null
+/** Pass the step-up of `err` by SMS (stepUpSms.js), the code asked in the dialog above. */
+export function smsStepUp(err, { client = api, askCode = promptCode } = {}) {
+  return passBySms(err, { client, askCode })
 }
