@@ -30,6 +30,7 @@ from opendeposit.api.deps import (
     check_limit,
     client_ip,
     limit_by_ip,
+    login_screen,
     money_screen,
 )
 from opendeposit.api.errors import ERROR_SCHEMA
@@ -39,8 +40,6 @@ from opendeposit.esign.api import receipt_numbers
 from opendeposit.ledger import service as ledger
 from opendeposit.money import format_amount, parse_amount
 from opendeposit.payments import service as payments
-from opendeposit.risk.devices import DeviceIds
-from opendeposit.risk.login import screen_login
 
 router = APIRouter(prefix="/api/v1", responses={422: ERROR_SCHEMA, 401: ERROR_SCHEMA})
 
@@ -62,13 +61,7 @@ async def login(body: s.LoginRequest, p: PlatformDep, request: Request) -> s.Log
     answer is the server-signed id to send from now on."""
     digits = "".join(ch for ch in body.phone if ch.isdigit())[-11:]  # any spelling, one budget
     await check_limit(request, "login_subject", digits or "-")
-    now = clock.utcnow()
-    device = DeviceIds.from_vault(p.vault).recognise(body.device_id, now)
-
-    async def screen(customer_id: int) -> None:
-        await screen_login(db=p.db, vault=p.vault, customer_id=customer_id, device=device,
-                           ip=client_ip(request), now=now)
-
+    device, screen = login_screen(p, request, body.device_id)
     token, customer_id = await auth.login(p, phone=body.phone, code=body.code,
                                           device_id=device.id, channel=body.channel,
                                           screen=screen)

@@ -7,11 +7,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from opendeposit import clock
 from opendeposit.auth import service as auth
 from opendeposit.errors import Unauthorized
 from opendeposit.platform import Platform
-from opendeposit.risk.devices import DeviceIds
+from opendeposit.risk.devices import Device, DeviceIds
 from opendeposit.risk.gate import Screen
+from opendeposit.risk.login import screen_login
 from opendeposit.serials import Channel, channel_of
 
 bearer = HTTPBearer(auto_error=False, description="Opaque token from POST /api/v1/auth/login")
@@ -94,3 +96,17 @@ def request_channel(x_channel: Annotated[str | None, Header(
 
 
 ChannelDep = Annotated[Channel, Depends(request_channel)]
+
+
+def login_screen(p: Platform, request: Request,
+                 device_id: str | None) -> tuple[Device, auth.LoginScreen]:
+    """The device as the risk rules know it (server-signed; a client's own string becomes a new
+    signed id) and the risk check of a login (SMS or WeChat) to run before its token."""
+    now = clock.utcnow()
+    device = DeviceIds.from_vault(p.vault).recognise(device_id, now)
+
+    async def screen(customer_id: int) -> None:
+        await screen_login(db=p.db, vault=p.vault, customer_id=customer_id, device=device,
+                           ip=client_ip(request), now=now)
+
+    return device, screen

@@ -8,8 +8,13 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, StrictStr
 
-from opendeposit import clock
-from opendeposit.api.deps import PlatformDep, check_limit, client_ip, limit_by_ip
+from opendeposit.api.deps import (
+    PlatformDep,
+    check_limit,
+    client_ip,
+    limit_by_ip,
+    login_screen,
+)
 from opendeposit.api.errors import ERROR_SCHEMA
 from opendeposit.api.schemas import Strict
 from opendeposit.auth import wechat
@@ -18,8 +23,7 @@ from opendeposit.auth.domain import WECHAT_SESSION_TTL
 from opendeposit.auth.errors import WeChatNotConfigured
 from opendeposit.auth.service import policy_for
 from opendeposit.platform import Platform
-from opendeposit.risk.devices import Device, DeviceIds
-from opendeposit.risk.login import screen_login
+from opendeposit.risk.devices import Device
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses={
     401: ERROR_SCHEMA, 403: ERROR_SCHEMA, 409: ERROR_SCHEMA, 422: ERROR_SCHEMA,
@@ -72,20 +76,6 @@ def _out(p: Platform, answer: wechat.WeChatLogin, device: Device) -> WeChatOut:
                      device_id=device.id)
 
 
-def _screened(p: Platform, request: Request, device_id: str | None
-              ) -> tuple[Device, wechat.Screen]:
-    """The device as the risk rules know it (server-signed; a client's own string becomes a
-    new signed id) and the risk check of the login, as for an SMS login."""
-    now = clock.utcnow()
-    device = DeviceIds.from_vault(p.vault).recognise(device_id, now)
-
-    async def screen(customer_id: int) -> None:
-        await screen_login(db=p.db, vault=p.vault, customer_id=customer_id, device=device,
-                           ip=client_ip(request), now=now)
-
-    return device, screen
-
-
 def _ttl(p: Platform) -> timedelta:
     return policy_for(p.settings, "customer").ttl
 
@@ -96,7 +86,7 @@ async def wechat_login(body: WeChatIn, p: PlatformDep, request: Request) -> WeCh
     customer, else `{needs_phone: true, wechat_session}`. Errors: WECHAT_CODE_INVALID (invalid,
     reused or expired code), WECHAT_RATE_LIMITED, WECHAT_USER_BLOCKED, WECHAT_NOT_CONFIGURED,
     RISK_BLOCKED (the risk rules judge the login before a token is issued)."""
-    device, screen = _screened(p, request, body.device_id)
+    device, screen = login_screen(p, request, body.device_id)
     answer = await wechat.login_with_code(
         db=p.db, vault=p.vault, wechat=_wechat(p), code=body.code, device_id=body.device_id,
         ip=client_ip(request), token_ttl=_ttl(p), screen=screen, token_device=device.id)
@@ -110,7 +100,7 @@ async def wechat_phone(body: WeChatPhoneIn, p: PlatformDep, request: Request) ->
     SMS before is linked, not duplicated. Errors: WECHAT_SESSION_INVALID,
     WECHAT_PHONE_CODE_INVALID, SMS_CODE_INVALID, WECHAT_ALREADY_BOUND, WECHAT_CUSTOMER_BOUND,
     RISK_BLOCKED."""
-    device, screen = _screened(p, request, body.device_id)
+    device, screen = login_screen(p, request, body.device_id)
     if body.phone:  # the SMS login's budget per phone number
         digits = "".join(ch for ch in body.phone if ch.isdigit())[-11:]
         await check_limit(request, "login_subject", digits or "-")

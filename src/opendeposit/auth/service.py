@@ -124,9 +124,14 @@ async def consume_code(*, db: Database, vault: Vault, phone: str, code: str,
         raise SmsCodeInvalid()
 
 
+# the risk check of a login: `screen(customer_id)` raises (RISK_BLOCKED) to refuse it before a
+# token is issued (SMS login here, WeChat login in auth.wechat)
+LoginScreen = Callable[[int], Awaitable[None]]
+
+
 async def login(p: Platform, *, phone: str, code: str, device_id: str,
                 channel: str | None = None,
-                screen: Callable[[int], Awaitable[None]] | None = None) -> tuple[str, int]:
+                screen: LoginScreen | None = None) -> tuple[str, int]:
     """`screen(customer_id)` runs before the token is issued (the risk check of a login) and
     may refuse the login by raising."""
     phone = normalize_phone(phone)

@@ -9,7 +9,6 @@ request writes nothing but a row in the attempt log the rate limit counts (auth/
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -27,6 +26,7 @@ from opendeposit.auth.service import (
     DEVICE_PER_HOUR,
     IP_PER_HOUR,
     MAX_CODE_ATTEMPTS,
+    LoginScreen,
     check_device,
     consume_code,
     new_session_token,
@@ -36,10 +36,6 @@ from opendeposit.errors import OpenDepositError
 from opendeposit.security import Vault, new_token
 
 CHANNEL = "WX"
-
-
-# the risk check of a login: raises (RISK_BLOCKED) to refuse it before a token is issued
-Screen = Callable[[int], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -67,7 +63,7 @@ def _check_code(code: str) -> None:
 
 async def login_with_code(*, db: Database, vault: Vault, wechat: WeChat, code: str,
                           device_id: str, ip: str, token_ttl: timedelta,
-                          screen: Screen | None = None,
+                          screen: LoginScreen | None = None,
                           token_device: str | None = None) -> WeChatLogin:
     """`POST /auth/wechat`: exchange the code; a bound openid gets a token at once, once
     `screen(customer_id)` (the risk check of a login) has let it through."""
@@ -132,7 +128,7 @@ async def bind_phone(*, db: Database, vault: Vault, wechat: WeChat,
                      customers: CustomerDirectory, wechat_session: str,
                      phone_code: str | None = None, phone: str | None = None,
                      sms_code: str | None = None, device_id: str | None = None,
-                     token_ttl: timedelta, screen: Screen | None = None,
+                     token_ttl: timedelta, screen: LoginScreen | None = None,
                      token_device: str | None = None) -> WeChatLogin:
     """`POST /auth/wechat/phone`: the pending session's openid gets the customer of a phone
     proven by WeChat's phone button (`phone_code`) or by an SMS code; → a token."""

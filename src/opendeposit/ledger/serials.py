@@ -8,7 +8,7 @@ serial looks like is decided in Python (`opendeposit.serials`); no rule lives in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -73,13 +73,3 @@ async def serial_of_reference(conn: AsyncConnection, reference: str) -> str | No
         transaction_serial.c.serial).where(transaction_serial.c.reference == reference)
         .order_by(transaction_serial.c.created_at).limit(1))).scalar()
     return None if found is None else str(found)
-
-
-async def serials_of_entries(conn: AsyncConnection, hashes: Sequence[str]) -> dict[str, str]:
-    """entry hash → serial, for the entries that have one."""
-    if not hashes:
-        return {}
-    rows = await conn.execute(transaction_serial.select().with_only_columns(
-        transaction_serial.c.entry_hash, transaction_serial.c.serial).where(
-        transaction_serial.c.entry_hash.in_(list(hashes))))
-    return {r.entry_hash: r.serial for r in rows}
