@@ -62,9 +62,13 @@ def dormancy_change(*, status: AccountStatus, status_reason: str | None, opened_
     return None
 
 
+# the statuses the dormancy rules set (with one of DORMANCY_REASONS)
+DORMANCY_STATUSES = frozenset({AccountStatus.NON_COUNTER_SUSPENDED, AccountStatus.DORMANT})
+
+
 def reactivation_allowed(status: AccountStatus, status_reason: str | None) -> bool:
     """A face re-verification lifts a status that dormancy set — never one set by staff."""
-    return (status in (AccountStatus.NON_COUNTER_SUSPENDED, AccountStatus.DORMANT)
+    return (status in DORMANCY_STATUSES
             and (status_reason or "").split(":")[0] in DORMANCY_REASONS)
 
 

@@ -171,7 +171,8 @@ async def _buy(db: Database, vault: Vault, facts: PurchaseFacts, claim: Claim, *
         await gate.dormant_first(db, facts.buyer.customer_id)  # dormancy: re-verify first
         raise
     call = gate.MoneyCall(facts.buyer.customer_id, EventKind.PURCHASE, amount, claim.operation,
-                          claim.request_hash, claim.key[:64], facts.business_date)
+                          claim.request_hash, claim.key[:64], facts.business_date,
+                          status=facts.buyer.status)
 
     async def home_shard(conn: AsyncConnection, _: Outcome) -> Answer:
         hid = holding_id if holding_id is not None else (await next_ids(conn, "holding", 1))[0]

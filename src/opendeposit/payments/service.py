@@ -169,7 +169,8 @@ async def _open(db: Database, vault: Vault, direction: str, ctx: _Context,
 
     done = await gate.screened(db, vault=vault, screen=screen, call=gate.MoneyCall(
         ctx.account.customer_id, EventKind.TOP_UP if direction == TOP_UP else EventKind.WITHDRAW,
-        amount, req.operation, req.hash, order_no, ctx.business_date, balance=ctx.balance),
+        amount, req.operation, req.hash, order_no, ctx.business_date, balance=ctx.balance,
+        status=ctx.account.status),
         apply_for=apply_for)
     got = done.result or {}
     if held:

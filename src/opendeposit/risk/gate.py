@@ -25,7 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit import clock
 from opendeposit.accounts.domain import AccountStatus
-from opendeposit.accounts.lifecycle import ReverificationRequired, reactivation_allowed
+from opendeposit.accounts.lifecycle import (
+    DORMANCY_STATUSES,
+    ReverificationRequired,
+    reactivation_allowed,
+)
 from opendeposit.accounts.models import account
 from opendeposit.db import Database
 from opendeposit.db.apply import apply_in, in_transaction
@@ -68,6 +72,9 @@ class MoneyCall:
     business_date: date
     balance: int | None = None  # the demand balance before the move
     held_days: int | None = None  # early withdrawal: days the holding was held
+    # the account status the use case's context read found: one dormancy cannot have set
+    # (normal, receive-only, …) spares the gate its own read of the account
+    status: AccountStatus | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +113,8 @@ async def screened(db: Database, *, vault: Vault, screen: Screen | None, call: M
     now = event_time()
 
     async def work(conn: AsyncConnection) -> Screened[T]:
-        await check_not_dormant(conn, call.customer_id)
+        if call.status is None or call.status in DORMANCY_STATUSES:
+            await check_not_dormant(conn, call.customer_id)
         passed = None
         if screen.step_up_id:
             passed = await stepup.consume(conn, step_up_id=screen.step_up_id,
