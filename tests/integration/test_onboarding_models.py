@@ -289,3 +289,31 @@ async def test_card_portrait_fallback_sends_to_review(sqlite_platform: Platform)
         r = await c.post(f"{base}/submit", json={"pin": "246810", "agreements": AGREE},
                          headers=auth)
         assert r.json()["status"] == "review" and r.json()["reason"] == "FACE_REFERENCE_WEAK"
+
+
+@pytest.mark.parametrize(("key", "seed", "actions"), [
+    ("gd-shenzhen", 7, ["blink", "open_mouth", "turn_left"]),
+    ("gd-guangzhou", 57, ["blink", "turn_left", "open_mouth"]),
+])
+async def test_sandbox_kit_passes_the_checker_as_it_judges(
+        sqlite_platform: Platform, key: str, seed: int, actions: list[str]) -> None:
+    """Kits whose action the face step once missed (the kit judged its own frames on the
+    un-encoded selfie): the kit now judges them as the face step does, so CI is not a lottery."""
+    from opendeposit.identity import images
+    from opendeposit.identity.liveness import significant
+    from opendeposit.identity.ports import Action
+    from opendeposit.identity.sandbox import identities
+
+    p = sqlite_platform
+    async with api_client(p) as c:
+        await _prepared(p, c)
+    wanted = [Action(a) for a in actions]
+    kit = identities.face_kit(p, key, wanted, seed=seed)
+    assert kit is not None
+    selfie, *frames = [images.decode(base64.b64decode(s), field="x")
+                       for s in [kit["selfie"], *kit["frames"]]]
+    face = significant(p.identity.faces.detect(selfie.image))[0]
+    live = p.identity.liveness.check(actions=wanted, selfie=selfie.image, selfie_face=face,
+                                     frames=[f.image for f in frames],
+                                     frame_digests=[f.sha256 for f in frames], mirrored=False)
+    assert live.passed, (live.problem, [(f.action, f.measure) for f in live.frames])

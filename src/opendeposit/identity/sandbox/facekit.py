@@ -127,9 +127,17 @@ def face_kit(engine: Any, photo: Any, actions: list[Action], *, seed: int = 0,
     """(selfie, frames) for `actions` from one photo; raises ValueError if it has no face.
 
     With `self_check`, a frame whose action the checker would not see is warped again, more
-    strongly (up to twice), so the sandbox journey passes for any photo with a clear face.
+    strongly and then with another small hand movement, judged as the face step will judge it
+    (JPEG-decoded, same detection), so the sandbox journey passes for any photo with a clear
+    face.
     """
-    from opendeposit.identity.liveness import Thresholds, action_passed, detect_small, pose_of
+    from opendeposit.identity.liveness import (
+        Thresholds,
+        action_passed,
+        detect_small,
+        pose_of,
+        significant,
+    )
 
     faces = engine.detect(photo)
     if not faces:
@@ -140,28 +148,34 @@ def face_kit(engine: Any, photo: Any, actions: list[Action], *, seed: int = 0,
         raise ValueError("no face after cropping")
     rnd = random.Random(seed)
     selfie = jitter(base, rnd)
-    selfie_faces = engine.detect(selfie)
-    if not selfie_faces:
+    # the selfie as the face step will see it: JPEG-decoded, its one significant face
+    selfie_seen = _as_sent(selfie)
+    selfie_faces = significant(engine.detect(selfie_seen))
+    if len(selfie_faces) != 1:
         raise ValueError("no face in the selfie")
     sf = selfie_faces[0]
-    crop = engine.aligned(selfie, sf)
+    crop = engine.aligned(selfie_seen, sf)
     base_pose, base_vec, t = pose_of(sf, crop), engine.embed(crop), Thresholds()
+
+    def seen_by_checker(action: Action, frame: Any) -> bool:
+        seen = _as_sent(frame)  # judged as the checker will: decoded, detected at its size
+        found = significant(detect_small(engine, seen, t.detect_side))
+        if len(found) != 1:
+            return False
+        crop = engine.aligned(seen, found[0])
+        same = float((engine.embed(crop) * base_vec).sum())
+        return same >= t.same_person and action_passed(
+            action, base_pose, pose_of(found[0], crop), t, mirrored=mirrored)
+
     frames = []
     for action in actions:
-        for strength in (1.0, 1.35, 1.8, 2.2):
+        # a stronger warp, then another hand movement, until the checker sees the action
+        tries = [(s, n) for n in range(3) for s in (1.0, 1.35, 1.8, 2.2)] if self_check \
+            else [(1.0, 0)]
+        for strength, _ in tries:
             frame = jitter(warp_action(base, faces[0], action, strength=strength,
                                        mirrored=mirrored), rnd, max_deg=2.0)
-            if not self_check:
-                break
-            # judged as the checker will see it: after JPEG encoding, detected at its size
-            seen = _as_sent(frame)
-            found = detect_small(engine, seen, t.detect_side)
-            if not found:
-                continue
-            crop = engine.aligned(seen, found[0])
-            same = float((engine.embed(crop) * base_vec).sum())
-            if same >= t.same_person and action_passed(action, base_pose, pose_of(
-                    found[0], crop), t, mirrored=mirrored):
+            if not self_check or seen_by_checker(action, frame):
                 break
         frames.append(frame)
     return selfie, frames
