@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
-from opendeposit.api.deps import bearer, platform
+from opendeposit.api.deps import bearer, platform_of
 from opendeposit.auth import service as auth
 from opendeposit.errors import Forbidden, Unauthorized
 from opendeposit.staff.domain import PENDING_MFA, PENDING_PASSWORD
@@ -59,7 +59,7 @@ async def staff_principal(
     """The calling staff member, if the matrix lets them call this route."""
     if creds is None:
         raise Unauthorized()
-    p = platform(request)
+    p = platform_of(request)
     who = await auth.authenticate(p, creds.credentials)
     if who.kind != "staff":
         raise StaffOnly()
