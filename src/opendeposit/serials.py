@@ -2,7 +2,7 @@
 
 - A transaction serial is `YYYYMMDD` (the Beijing date of the movement, never UTC) + the
   channel code (`WX` mini-program, `H5` H5 app, `BT` batch / end of day, `AD` staff console)
-  + 12 digits of one database sequence (`ledger.serials.draw`: a PostgreSQL SEQUENCE, on SQLite
+  + 12 digits of one database sequence (`ledger.serials`: a PostgreSQL SEQUENCE, on SQLite
   a counter row), e.g. `20261204WX000000000123`. The number alone is unique and never reused;
   date and channel make it readable. One per money movement, stored in `transaction_serial`
   with the journal entry it belongs to, quoted by the statement line and the e-receipt.
@@ -22,6 +22,9 @@ BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 SERIAL_DIGITS = 12
 BANK_CODE = "3188"  # the demo bank's code on its deposit certificates
 HOLDING_DIGITS = 9
+# the PostgreSQL SEQUENCE the numbers come from (`ledger.serials`; a read may draw one with
+# `nextval` beside what it reads, as the purchase and the risk gate do)
+SEQUENCE = "transaction_serial_seq"
 
 
 class Channel(StrEnum):

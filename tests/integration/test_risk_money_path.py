@@ -248,3 +248,82 @@ async def test_the_demo_customer_journey_is_not_stepped_up(platform) -> None:
     assert [(r.kind, r.action) for r in rows] == [("top_up", "allow"), ("purchase", "allow"),
                                                   ("withdraw", "allow")]
     assert all(len(r.ruleset) == 12 for r in rows)
+
+
+async def test_concurrent_moves_count_against_the_velocity_limit(platform) -> None:
+    """A customer's moves fired at once are judged one after another: the velocity rule lets
+    `max_moves` of them through and steps up the rest — also for the very first moves of a
+    new customer (no risk summary yet) and through the gate's optimistic fast path."""
+    import asyncio
+
+    from opendeposit.errors import OpenDepositError
+    from opendeposit.payments import service as payments
+    from tests.helpers import payment_ports
+
+    await _rule(platform, "VELOCITY_PHONE", thresholds={"max_moves": 3})
+    c = await open_customer(platform, card_balance=100_000_000)
+
+    async def one(i: int) -> str:
+        try:
+            await payments.top_up(**payment_ports(platform), customer_id=c.customer_id,
+                                  amount=100 + i, pin=PIN, idempotency_key=f"v-{i}")
+            return "ok"
+        except OpenDepositError as exc:
+            return exc.code
+
+    results = await asyncio.gather(*(one(i) for i in range(12)))
+    assert results.count("ok") == 3, results
+    assert set(results) == {"ok", "STEP_UP_REQUIRED"}, results
+    moved = sum(100 + i for i, r in enumerate(results) if r == "ok")
+    assert await demand_balance(platform, c) == moved
+
+
+async def test_the_unlocked_way_writes_only_on_the_summary_it_read(pg_platform,
+                                                                   monkeypatch) -> None:
+    """PostgreSQL's common case: a move of a known customer is judged on an unlocked read and
+    its risk rows ride in the move's own plan. The plan is guarded by the summary as read:
+    after another move of the customer changed it, the same rows abandon (nothing written)."""
+    from opendeposit import clock
+    from opendeposit.db.apply import apply
+    from opendeposit.payments import service as payments
+    from opendeposit.risk import service, writes
+    from opendeposit.risk.history import Event, EventKind, load_customer
+    from opendeposit.risk.models import risk_profile
+    from opendeposit.writeplan import Plan, PlanAbandoned
+    from tests.helpers import payment_ports
+
+    p = pg_platform
+    c = await funded_customer(p, amount=100_000)  # a first move: the summary exists now
+    used: list[bool] = []
+    judge = service.judge_unlocked
+
+    async def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        found = await judge(*args, **kwargs)
+        used.append(found is not None)
+        return found
+
+    monkeypatch.setattr(service, "judge_unlocked", spy)
+    await payments.top_up(**payment_ports(p), customer_id=c.customer_id, amount=200, pin=PIN,
+                          idempotency_key="u-1")
+    assert used == [True]
+    async with p.db.read() as conn:
+        text = (await conn.execute(select(risk_profile.c.history).where(
+            risk_profile.c.customer_id == c.customer_id))).scalar_one()
+    assert len(load_customer(text).moves) == 2  # the fast move is counted like the first
+    decisions = await _count(p, risk_decision, risk_decision.c.customer_id == c.customer_id)
+    assert decisions == 2
+
+    now = clock.utcnow()
+    judged = await judge(p.db, vault=p.vault, event=Event(c.customer_id, EventKind.TOP_UP, now,
+                                                          300), balance=100_200,
+                         draw_serial=True)
+    assert judged is not None and judged.serial_no is not None
+    await payments.top_up(**payment_ports(p), customer_id=c.customer_id, amount=400, pin=PIN,
+                          idempotency_key="u-2")  # meanwhile: the summary moves
+    steps, _ = writes.steps(service.judged_rows(judged, business_date=None),
+                            history_text=judged.gathered.history_text or "",
+                            device_text=judged.gathered.device_text)
+    with pytest.raises(PlanAbandoned) as abandoned:
+        await apply(p.db, Plan(steps, now))
+    assert abandoned.value.reason == writes.SUMMARY_MOVED
+    assert await _count(p, risk_decision, risk_decision.c.customer_id == c.customer_id) == 3

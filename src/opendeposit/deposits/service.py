@@ -10,6 +10,7 @@ from all shards under lock (`products.quota.locked_shards`), still last.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,7 +23,7 @@ from opendeposit import clock, idempotency
 from opendeposit.accounts import service as accounts
 from opendeposit.accounts.domain import AccountNotUsable, AccountStatus
 from opendeposit.db import Database
-from opendeposit.db.apply import apply_in, next_ids
+from opendeposit.db.apply import Captured, apply_in, next_ids
 from opendeposit.db.driver import AttrRow, driver_connection
 from opendeposit.deposits import records
 from opendeposit.deposits.decide import (
@@ -183,6 +184,13 @@ async def _buy(db: Database, vault: Vault, facts: PurchaseFacts, claim: Claim, *
         await apply_in(conn, bought.plan + Plan((bought.home_take,), now))
         return bought.answer
 
+    def going_ahead(_: int | None) -> tuple[Plan, Callable[[Captured], Answer]]:
+        # PostgreSQL: the context read drew the holding id and the serial number
+        assert holding_id is not None and serial_no is not None
+        bought = decide_purchase(facts, claim, amount=amount, holding_id=holding_id, now=now,
+                                 serial=transaction_serial(now, channel, serial_no))
+        return bought.plan + Plan((bought.home_take,), now), lambda _: bought.answer
+
     async def all_shards(conn: AsyncConnection, _: Outcome) -> Answer:
         return await _buy_from_all_shards(conn, facts, claim, amount=amount,
                                           holding_id=holding_id, serial_no=serial_no,
@@ -190,7 +198,8 @@ async def _buy(db: Database, vault: Vault, facts: PurchaseFacts, claim: Claim, *
 
     try:
         done = await gate.screened(db, vault=vault, screen=screen, call=call,
-                                   apply_for=home_shard)
+                                   apply_for=home_shard,
+                                   fast=going_ahead if holding_id is not None else None)
     except PlanAbandoned as exc:
         if exc.reason != QUOTA_HOME_SHORT:
             raise

@@ -8,6 +8,7 @@ rules and the plan are in `decide.py`; the holding changes only if it is still a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from opendeposit import clock, idempotency
 from opendeposit.accounts import service as accounts
 from opendeposit.accounts.models import customer
 from opendeposit.db import Database
-from opendeposit.db.apply import apply_in
+from opendeposit.db.apply import Captured, apply_in
 from opendeposit.deposits import records
 from opendeposit.deposits.decide import WITHDRAW, decide_withdrawal, quote, quote_body
 from opendeposit.deposits.holdings import Holder
@@ -84,14 +85,19 @@ async def withdraw(*, db: Database, vault: Vault, pins: PinHasher, customer_id: 
         call = gate.MoneyCall(customer_id, EventKind.EARLY_WITHDRAWAL,
                               amount if amount is not None else int(row.principal),
                               req.operation, req.hash, f"H{holding_id}", day,
-                              held_days=(day - row.start_date).days)
+                              held_days=(day - row.start_date).days, status=acct.status,
+                              draw_serial=True)
 
         async def apply_for(conn: AsyncConnection, _: object) -> dict[str, Any]:
             drawn = await serials.serials_in(conn, now, channel, 1)
             return await apply_in(conn, decide(drawn))
 
+        def going_ahead(serial_no: int | None) -> tuple[Plan, Callable[[Captured], Captured]]:
+            assert serial_no is not None
+            return decide([transaction_serial(now, channel, serial_no)]), dict
+
         done = await gate.screened(db, vault=vault, screen=screen, call=call,
-                                   apply_for=apply_for)
+                                   apply_for=apply_for, fast=going_ahead)
         return rendered(decided[-1], done.result)
 
     return await idempotency.run_once(db, request, seen=seen, work=work)

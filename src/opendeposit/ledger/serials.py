@@ -19,11 +19,10 @@ from opendeposit.db import Database
 from opendeposit.db.apply import apply, apply_in
 from opendeposit.db.driver import driver_connection
 from opendeposit.ledger.models import transaction_serial
-from opendeposit.serials import Channel
+from opendeposit.serials import SEQUENCE, Channel
 from opendeposit.serials import transaction_serial as format_serial
 from opendeposit.writeplan import Plan
 
-SEQUENCE = "transaction_serial_seq"
 COUNTER = "transaction_serial"
 
 _PG_DRAW = f"SELECT nextval('{SEQUENCE}') FROM generate_series(1, $1::int)"

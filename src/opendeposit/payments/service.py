@@ -10,6 +10,7 @@ trip). A pending answer leaves the order open; `reconcile` asks the network late
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from opendeposit.accounts import service as accounts
 from opendeposit.accounts.models import account
 from opendeposit.clock import business_day
 from opendeposit.db import Database
-from opendeposit.db.apply import apply, apply_in
+from opendeposit.db.apply import Captured, apply, apply_in
 from opendeposit.db.driver import AttrRow, DriverStatement, driver_connection
 from opendeposit.ledger import serials
 from opendeposit.ledger import service as ledger
@@ -47,8 +48,8 @@ from opendeposit.risk.gate import Screen
 from opendeposit.risk.history import EventKind
 from opendeposit.risk.service import Outcome
 from opendeposit.security import PinHasher, Vault
-from opendeposit.serials import Channel
-from opendeposit.writeplan import Answer, Fen, PlanAbandoned, rendered
+from opendeposit.serials import Channel, transaction_serial
+from opendeposit.writeplan import Answer, Fen, Plan, PlanAbandoned, rendered
 
 __all__ = ["CARD_FAILURES_ZH", "TOP_UP", "WITHDRAW", "Answer", "CardTransferFailed",
            "reconcile", "settle", "top_up", "withdraw"]
@@ -167,11 +168,19 @@ async def _open(db: Database, vault: Vault, direction: str, ctx: _Context,
                              business_date=ctx.business_date, now=now, serial=serial)
         return await apply_in(conn, plan)
 
+    def going_ahead(serial_no: int | None) -> tuple[Plan, Callable[[Captured], Captured]]:
+        assert serial_no is not None
+        serial = transaction_serial(now, channel, serial_no)
+        drawn.append(serial)
+        return open_plan(req.claim(), direction=direction, account=ctx.account, amount=amount,
+                         order_no=order_no, business_date=ctx.business_date, now=now,
+                         serial=serial), dict
+
     done = await gate.screened(db, vault=vault, screen=screen, call=gate.MoneyCall(
         ctx.account.customer_id, EventKind.TOP_UP if direction == TOP_UP else EventKind.WITHDRAW,
         amount, req.operation, req.hash, order_no, ctx.business_date, balance=ctx.balance,
-        status=ctx.account.status),
-        apply_for=apply_for)
+        status=ctx.account.status, draw_serial=True),
+        apply_for=apply_for, fast=going_ahead)
     got = done.result or {}
     if held:
         return rendered(held[0], got)

@@ -18,11 +18,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal_column, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit.accounts.holder import holder
 from opendeposit.db import Database
+from opendeposit.db.driver import AttrRow, DriverStatement, driver_connection
 from opendeposit.errors import Forbidden, OpenDepositError
 from opendeposit.risk import stepup, writes
 from opendeposit.risk.domain import BEIJING, Action, Decision, Facts, Hit, Rule, horizons
@@ -55,6 +57,7 @@ from opendeposit.risk.models import (
 )
 from opendeposit.risk.rules import CATALOGUE, default_rules
 from opendeposit.security import Vault
+from opendeposit.serials import SEQUENCE
 
 RULE_CACHE_SECONDS = 5.0
 # A step-up asked by these rules can only be passed by face: the SMS channel is exactly what a
@@ -119,6 +122,15 @@ async def rules_in_force(conn: AsyncConnection) -> list[Rule]:
     return rules
 
 
+async def rules_now(db: Database) -> list[Rule]:
+    """`rules_in_force` without a connection of the caller's: the cached rules, else one read."""
+    hit = _rules_cache.get(str(db.engine.url))
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    async with db.read() as conn:
+        return await rules_in_force(conn)
+
+
 def forget_rules() -> None:
     _rules_cache.clear()
 
@@ -135,6 +147,16 @@ _GATHER = select(risk_profile, _HITS.scalar_subquery().label("hits"),
     _P.customer_id == bindparam("customer_id"))
 _GATHER_LOCKED = _GATHER.with_for_update(of=risk_profile)
 _IP = select(risk_ip.c.history).where(risk_ip.c.ip == bindparam("ip"))
+# PostgreSQL, unlocked, on the driver connection (`judge_unlocked`); optionally drawing the
+# move's transaction-serial number in the same round trip
+_GATHER_PG = DriverStatement(_GATHER)
+_GATHER_PG_SERIAL = DriverStatement(_GATHER.add_columns(
+    literal_column(f"nextval('{SEQUENCE}')").label("serial_no")))
+# an empty summary for a customer who has none yet, so that the lock of a first move (and of
+# a concurrent one) has a row to hold: without it both would be judged on no history
+_EMPTY_PROFILE = postgresql.insert(risk_profile).values(
+    customer_id=bindparam("customer_id"), history=bindparam("history"),
+    updated_at=bindparam("now")).on_conflict_do_nothing(index_elements=["customer_id"])
 
 
 @dataclass(frozen=True)
@@ -145,6 +167,9 @@ class Gathered:
     account_id: int | None
     newly_opened: bool  # the account appeared since the profile was written: rate at opening
     last_move_on: date | None = None  # as stored: the business day of the last customer move
+    # the summaries as read (JSON text; None: no row): the guards of an unlocked write
+    history_text: str | None = None
+    device_text: str | None = None
 
 
 async def gather(conn: AsyncConnection, *, db: Database, vault: Vault, event: Event,
@@ -157,6 +182,11 @@ async def gather(conn: AsyncConnection, *, db: Database, vault: Vault, event: Ev
     params = {"customer_id": event.customer_id, "device_id": event.device_id or "",
               "device_hash": device_hash}
     row = (await conn.execute(_GATHER if db.is_sqlite else _GATHER_LOCKED, params)).first()
+    if row is None and not db.is_sqlite:  # (SQLite: the writer lock already orders them)
+        await conn.execute(_EMPTY_PROFILE, {"customer_id": event.customer_id,
+                                            "history": dump_customer(CustomerHistory()),
+                                            "now": event.at})
+        row = (await conn.execute(_GATHER_LOCKED, params)).first()
     newly_opened = False
     if row is None or row.account_id is None:  # before opening, or the first event after it
         found = await holder(conn, event.customer_id)
@@ -171,9 +201,7 @@ async def gather(conn: AsyncConnection, *, db: Database, vault: Vault, event: Ev
         account_id = found.account_id if found else None
         device_history = (await conn.execute(_DEVICE, params)).scalar()
     else:
-        history = load_customer(row.history)
-        hashes = {"phone": row.phone_hash, "id_number": row.id_number_hash,
-                  "card": row.card_hash}
+        history, hashes = load_customer(row.history), _hashes(row)
         account_id, device_history = row.account_id, row.device_history
     if card_hash is not None:
         hashes["card"] = card_hash
@@ -186,7 +214,57 @@ async def gather(conn: AsyncConnection, *, db: Database, vault: Vault, event: Ev
     device = load_device(device_history) if event.device_id is not None else None
     facts = Facts(event, Snapshot(history, device, ip_history), device_known, listed, balance)
     return Gathered(facts, row is not None, hashes, account_id, newly_opened,
-                    row.last_move_on if row is not None else None)
+                    row.last_move_on if row is not None else None,
+                    row.history if row is not None else None, device_history)
+
+
+def _hashes(row: Any) -> dict[str, str | None]:
+    return {"phone": row.phone_hash, "id_number": row.id_number_hash, "card": row.card_hash}
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A money event judged on an unlocked read (`judge_unlocked`): it goes ahead."""
+
+    gathered: Gathered
+    decision: Decision
+    rules: list[Rule]
+    serial_no: int | None  # the transaction-serial number drawn with the read, when asked
+
+
+async def judge_unlocked(db: Database, *, vault: Vault, event: Event, balance: int | None,
+                         draw_serial: bool) -> Judged | None:
+    """PostgreSQL, the common case of a money event in one unlocked round trip: the
+    customer's summary (which must exist, with the account, and be on no watch list) and the
+    device's, judged by the rules in force. Returns None unless the rules let it go ahead
+    with no alert — every other case (a first move, a list hit, a rule that acts) goes the
+    locked way (`evaluate`). The caller writes the rows `writes.steps` makes from the result
+    in its business plan, whose guards on the summaries as read make a concurrent change of
+    them abandon the plan (`writes.SUMMARY_MOVED`): judged again, never on stale counts."""
+    rules = await rules_now(db)
+    device_hash = vault.lookup_hash(event.device_id) if event.device_id else "-"
+    stmt = _GATHER_PG_SERIAL if draw_serial else _GATHER_PG
+    async with driver_connection(db) as driver:
+        found = await driver.conn.fetchrow(stmt.sql, *stmt.args(
+            customer_id=event.customer_id, device_id=event.device_id or "",
+            device_hash=device_hash))
+    if found is None or found["account_id"] is None or found["hits"]:
+        return None
+    row: Any = AttrRow(found)
+    history = load_customer(row.history)
+    device = load_device(row.device_history) if event.device_id is not None else None
+    facts = Facts(event, Snapshot(history, device, None), True, (), balance)
+    decision = judge(facts, rules, CATALOGUE, stepped_up=False)
+    if decision.action is not Action.ALLOW or decision.alerts:
+        return None
+    g = Gathered(facts, True, _hashes(row), row.account_id, False, row.last_move_on,
+                 row.history, row.device_history)
+    return Judged(g, decision, rules, row.serial_no if draw_serial else None)
+
+
+def judged_rows(j: Judged, *, business_date: date | None) -> writes.Rows:
+    """The rows an evaluation that went ahead writes (see `record`)."""
+    return _rows(j.gathered, j.decision, j.rules, None, False, business_date)
 
 
 async def list_hits(conn: AsyncConnection, hashes: dict[str, str | None]) -> tuple[str, ...]:

@@ -1,6 +1,8 @@
 """How one evaluation's rows are written: the customer's summary, the device's and the IP's
 (when they changed) and the decision. On PostgreSQL that is one statement (the upserts as
 data-modifying CTEs of the decision's INSERT), on SQLite a few in the same transaction.
+`steps` makes the same rows plan steps instead, for a money move judged on an unlocked read
+(`service.judge_unlocked`): guarded by the summaries as read, in the move's own plan.
 
 Statements are built once with bind parameters; only the values change per call. Nothing here
 decides anything: the rows come from `service.record`.
@@ -18,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit.db import Database
 from opendeposit.risk.models import risk_decision, risk_device, risk_ip, risk_profile
+from opendeposit.writeplan import Abandon, Change, Insert, Ref, Step, Update
 
+SUMMARY_MOVED = "RISK_SUMMARY_MOVED"  # a summary changed since it was read: judge again
 PROFILE = ("customer_id", "account_id", "phone_hash", "id_number_hash", "card_hash", "history",
            "last_move_on", "updated_at")
 DEVICE = ("device_id", "issued_at", "first_ip", "history", "updated_at")
@@ -89,3 +93,31 @@ async def write(conn: AsyncConnection, db: Database, rows: Rows) -> int:
             await conn.execute(statements[name], _params(prefix, values))
     return int((await conn.execute(statements["decision"], _params("x_", rows.decision)))
                .scalar_one())
+
+
+def steps(rows: Rows, *, history_text: str, device_text: str | None
+          ) -> tuple[tuple[Step, ...], Ref]:
+    """The rows as plan steps, and the Ref of the new decision's id. The customer's summary
+    (and the device's, when it is written) changes only if its stored text is still the one
+    the judgement read, else the plan is abandoned with SUMMARY_MOVED; a device seen for the
+    first time is inserted, abandoned the same way if a concurrent move inserted it first."""
+    if rows.ip is not None:
+        raise ValueError("an IP summary is written by logins, judged the locked way")
+    moved = Abandon(SUMMARY_MOVED)
+    profile = rows.profile
+    out: list[Step] = [Update(risk_profile.name, (Change(
+        key={"customer_id": profile["customer_id"]},
+        set={k: v for k, v in profile.items() if k != "customer_id"},
+        expect={"history": history_text}),), on_miss=moved)]
+    if rows.device is not None:
+        d = rows.device
+        if device_text is None:
+            out.append(Insert(risk_device.name, (d,), skip_existing=True, on_miss=moved))
+        else:
+            out.append(Update(risk_device.name, (Change(
+                key={"device_id": d["device_id"]},
+                set={"history": d["history"], "updated_at": d["updated_at"]},
+                expect={"history": device_text}),), on_miss=moved))
+    decision = Insert(risk_decision.name, (rows.decision,), name="risk_decision",
+                      returning="id")
+    return (*out, decision), decision.ref()
