@@ -120,7 +120,7 @@ const zh = {
     noneHint: '开立电子账户后即可购买定期存款',
     open: '开立账户',
     suspendedTitle: '账户长期未使用，已暂停使用',
-    suspendedText: '完成本人人脸验证后即可恢复充值、提现和购买存款。',
+    suspendedText: '完成人脸验证后即可恢复充值、提现和购买存款。',
     reverify: '人脸验证，恢复使用',
   },
   accountStatus: {
@@ -459,7 +459,7 @@ const zh = {
     stepUpTitle: '人脸验证',
     stepUpIntro: '为保障资金安全，本笔交易需要确认是您本人操作：请按提示完成人脸验证，验证通过后将继续完成交易。',
     reactivateTitle: '恢复账户使用',
-    reactivateIntro: '账户长期未使用，请完成人脸验证以恢复使用。',
+    reactivateIntro: '账户长期未使用，请完成人脸验证以恢复使用',
     submit: '提交验证',
     close: '关闭',
     reactivated: '账户已恢复使用',
