@@ -66,7 +66,7 @@ test('a face-only step-up: the camera in the face sheet, a refusal with the next
   sheet.querySelector('#face-submit').dispatchEvent('click')
   await jest.runAllTimersAsync()
   // refused: the sentence, the next challenge's actions, pictures taken again for it
-  expect(text(sheet)).toContain('未检测到指定动作')
+  expect(text(sheet)).toContain('未检测到指定动作，请按提示重新拍摄。 还可再试2次。')
   expect(sheet.data.actions.map((a) => a.key)).toEqual(['open_mouth', 'turn_right'])
   expect(sheet.data.selfie).toBe('')
   sheet.querySelector('#face-capture').dispatchEvent('click')

@@ -36,7 +36,7 @@ describe('faceStepUpInSheet', () => {
     expect(faceSheet.show).toBe(true)
     answerSheet(pictures())
     await vi.waitFor(() => expect(faceSheet.challenge.nonce).toBe('n2'))
-    expect(faceSheet.message).toBe('人脸比对未通过')
+    expect(faceSheet.message).toBe('人脸比对未通过 还可再试2次。')
     expect(faceSheet.badPhoto).toBe('selfie')
     pictureTaken('selfie')
     expect(faceSheet.message).toBe('')

@@ -8,7 +8,8 @@ import { api } from '@shared/api.js'
 import { errorText } from '@shared/errors.js'
 import { photoOfError } from './onboarding.js'
 import { faceForm } from './faceForm.js'
-import { faceStepUp, reactivate } from './stepUpFace.js'
+import { t } from '@shared/i18n.js'
+import { faceStepUp, reactivate, refusalSentence } from './stepUpFace.js'
 import { session } from './session.js'
 
 export const faceSheet = reactive({
@@ -28,7 +29,8 @@ let waiting = null // resolve() of the capture the sheet is showing
 export function captureInSheet(challenge, refusal) {
   Object.assign(faceSheet, {
     show: true, loading: false, busy: false, challenge,
-    message: refusal ? errorText(refusal) : '', badPhoto: refusal ? photoOfError(refusal) : '',
+    message: refusalSentence(refusal, { text: errorText, left: (n) => t('faceVerify.attemptsLeft', { n }) }),
+    badPhoto: refusal ? photoOfError(refusal) : '',
   })
   return new Promise((resolve) => {
     waiting = resolve

@@ -463,6 +463,7 @@ const zh = {
     submit: '提交验证',
     close: '关闭',
     reactivated: '账户已恢复使用',
+    attemptsLeft: '还可再试{n}次。',
   },
   stepUp: {
     title: '需要验证身份',
@@ -1169,6 +1170,7 @@ const en = {
     submit: 'Verify',
     close: 'Close',
     reactivated: 'Your account can be used again',
+    attemptsLeft: '{n} more tries left.',
   },
   stepUp: {
     title: 'Please verify it is you',

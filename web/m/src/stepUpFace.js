@@ -58,6 +58,16 @@ export async function faceStepUp(err, { client, capture, upload }) {
 }
 
 /**
+ * What the sheet says after a refusal: the server's sentence (`text(err)`, the app's error
+ * mapping) and, when the step-up still allows them, the tries left (`left(n)`).
+ */
+export function refusalSentence(err, { text, left }) {
+  if (!err) return ''
+  const n = err.details && err.details.attempts_left
+  return Number.isInteger(n) && n > 0 ? `${text(err)} ${left(n)}` : text(err)
+}
+
+/**
  * Pass a step-up by the method it offers: SMS when offered (the quicker one), else face.
  * `sms(err)` and `face(err)` each resolve to the passed id or null.
  */

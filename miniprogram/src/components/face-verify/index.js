@@ -13,6 +13,7 @@ const { guidedCapture, photosMirrored, sinceChallenge } = require('../../lib/fac
 const { t } = require('../../lib/i18n.js')
 const { errorText } = require('../../shared/errors.js')
 const { randomInt } = require('../../shared/ids.js')
+const { refusalSentence } = require('../../shared/m/stepUpFace.js')
 const { prompt, actionLabel } = require('../../pages/open/texts.js')
 
 const CAPTURE_DELAY_S = 3
@@ -70,7 +71,7 @@ Component({
       this.shots = null
       this.setData({
         show: true, loading: false, busy: false, capturing: false, selfie: '', frames: [],
-        message: refusal ? errorText(refusal) : '',
+        message: refusalSentence(refusal, { text: errorText, left: (n) => t('faceVerify.attemptsLeft', { n }) }),
         actions: (challenge.actions || []).map((a) => ({ key: a, label: actionLabel(a), done: false })),
       })
       return new Promise((resolve) => {
