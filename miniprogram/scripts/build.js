@@ -33,6 +33,7 @@ const SHARED = [
   ['m/src/onboarding.js', 'm/onboarding.js'],
   ['m/src/capture.js', 'm/capture.js'],
   ['m/src/stepUpSms.js', 'm/stepUpSms.js'],
+  ['m/src/stepUpFace.js', 'm/stepUpFace.js'],
 ]
 const ALIASES = { '@shared/i18n.js': path.join(SRC, 'lib/i18n.js') }
 

@@ -90,9 +90,36 @@ async function fitForUpload(path) {
   }
 }
 
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/**
+ * Guided capture with the `camera` component, as onboarding's face step and the face-verify
+ * component take it: for each step (the selfie, then each action) its prompt and a countdown
+ * (`onPrompt(step, secondsLeft)`), then one front-camera photo; the photos then fitted for
+ * upload. → {paths, ats} (ats: Date.now() of each), or null when `cancelled()` turned true.
+ * A camera failure is thrown (no permission, no camera).
+ */
+async function guidedCapture(ctx, steps, { onPrompt, cancelled = () => false, delayS = 3 } = {}) {
+  const shots = []
+  for (const step of steps) {
+    for (let s = delayS; s > 0; s -= 1) {
+      if (cancelled()) return null
+      if (onPrompt) onPrompt(step, s)
+      await sleep(1000)
+    }
+    shots.push(await takeFrontPhoto(ctx))
+  }
+  if (cancelled()) return null
+  const paths = []
+  for (const shot of shots) paths.push(await fitForUpload(shot.path))
+  return { paths, ats: shots.map((shot) => shot.at) }
+}
+
 /** Milliseconds from the challenge's arrival to `at`, never negative. */
 function sinceChallenge(challengeAt, at = Date.now()) {
   return Math.max(0, Math.round(at - (challengeAt || at)))
 }
 
-module.exports = { compareVersion, photosMirrored, takeFrontPhoto, fitForUpload, sinceChallenge, SELFIE_MIRROR_SINCE, MAX_SIDE, MAX_BYTES }
+module.exports = { compareVersion, photosMirrored, takeFrontPhoto, fitForUpload, guidedCapture, sinceChallenge, SELFIE_MIRROR_SINCE, MAX_SIDE, MAX_BYTES }

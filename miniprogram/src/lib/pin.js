@@ -10,13 +10,16 @@ const { ApiError, errorText } = require('../shared/errors.js')
 const PIN_RETRYABLE = /^PIN_(WRONG|INCORRECT|INVALID|INVALID_FORMAT|MISMATCH)$/
 
 /**
- * createPinFlow({post, onSuccess, onPinError, onFailed, onUncertain, stepUp}):
+ * createPinFlow({post, onSuccess, onPinError, onFailed, onUncertain, stepUp, reactivate,
+ * onReactivated}):
  * post(body) → Promise; onPinError(text); onFailed(err, text); onUncertain(err, text, retry);
  * stepUp(err) → the passed step_up_id or null (a 403 STEP_UP_REQUIRED: the same body and key
- * are sent again with it).
+ * are sent again with it); reactivate() → the answer or null (a 403 REVERIFICATION_REQUIRED:
+ * the face re-verification; then onReactivated(fields) lets the customer confirm the same
+ * payload again, a new attempt).
  */
 function createPinFlow(handlers) {
-  const { post, onSuccess, onPinError, onFailed, onUncertain, stepUp } = handlers
+  const { post, onSuccess, onPinError, onFailed, onUncertain, stepUp, reactivate, onReactivated } = handlers
   let fields = null
   let fingerprint = null
   let key = null
@@ -49,6 +52,17 @@ function createPinFlow(handlers) {
           key = null
           onFailed(err, text)
         }
+      } else if (err instanceof ApiError && err.code === 'REVERIFICATION_REQUIRED' && reactivate) {
+        key = null
+        let done = null
+        try {
+          done = await reactivate(err)
+        } catch (stepErr) {
+          onFailed(stepErr, errorText(stepErr))
+          return
+        }
+        if (done && onReactivated) onReactivated(fields)
+        else if (!done) onFailed(err, text)
       } else if (err instanceof ApiError && PIN_RETRYABLE.test(err.code)) {
         key = uuid()
         onPinError(text, err)
@@ -94,10 +108,24 @@ module.exports = { createPinFlow, PIN_RETRYABLE }
 function pinSheet(pageInstance, { post, onSuccess }) {
   const { t } = require('./i18n.js')
   const state = (patch) => pageInstance.setData({ pin: { ...pageInstance.data.pin, ...patch } })
-  const { smsStepUp } = require('./stepUp.js')
+  const { stepUp, reactivateByFace } = require('./stepUp.js')
+  const sheet = () => (typeof pageInstance.selectComponent === 'function' ? pageInstance.selectComponent('#face-verify') : null)
+  let again = null
   const flow = createPinFlow({
     post,
-    stepUp: (err) => smsStepUp(err),
+    stepUp: (err) => {
+      const methods = (err.details && err.details.methods) || []
+      if (!methods.includes('sms')) state({ show: false, busy: false }) // the face sheet instead
+      return stepUp(err, { sheet: sheet() })
+    },
+    reactivate: () => {
+      state({ show: false, busy: false })
+      return reactivateByFace({ sheet: sheet() })
+    },
+    onReactivated(fields) {
+      wx.showToast({ title: t('faceVerify.reactivated'), icon: 'success' })
+      again(fields) // back to what the customer was doing: the same payload, the PIN again
+    },
     async onSuccess(data, body) {
       state({ show: false, busy: false, error: '' })
       await onSuccess(data, body)
@@ -125,11 +153,12 @@ function pinSheet(pageInstance, { post, onSuccess }) {
       })
     },
   })
+  again = (payload) => {
+    flow.open(payload)
+    state({ show: true, busy: false, error: '', reset: (pageInstance.data.pin.reset || 0) + 1 })
+  }
   return {
-    open(payload) {
-      flow.open(payload)
-      state({ show: true, busy: false, error: '', reset: (pageInstance.data.pin.reset || 0) + 1 })
-    },
+    open: again,
     submit(pin) {
       state({ busy: true, error: '' })
       return flow.submit(pin)

@@ -119,6 +119,9 @@ const zh = {
     none: '您还没有电子账户',
     noneHint: '开立电子账户后即可购买定期存款',
     open: '开立账户',
+    suspendedTitle: '账户长期未使用，已暂停使用',
+    suspendedText: '完成人脸验证后即可恢复充值、提现和购买存款。',
+    reverify: '人脸验证，恢复使用',
   },
   accountStatus: {
     active: '正常',
@@ -451,6 +454,16 @@ const zh = {
     clear: '清空',
     delete: '删除',
     entered: '已输入{n}位，共{total}位',
+  },
+  faceVerify: {
+    stepUpTitle: '人脸验证',
+    stepUpIntro: '为保障资金安全，本笔交易需要确认是您本人操作：请按提示完成人脸验证，验证通过后将继续完成交易。',
+    reactivateTitle: '恢复账户使用',
+    reactivateIntro: '账户长期未使用，请完成人脸验证以恢复使用',
+    submit: '提交验证',
+    close: '关闭',
+    reactivated: '账户已恢复使用',
+    attemptsLeft: '还可再试{n}次。',
   },
   stepUp: {
     title: '需要验证身份',
@@ -821,6 +834,9 @@ const en = {
     none: 'You have no e-account yet',
     noneHint: 'Open an e-account to buy time deposits',
     open: 'Open an account',
+    suspendedTitle: 'Not used for a long time: the account is suspended',
+    suspendedText: 'Verify your face to top up, withdraw and buy deposits again.',
+    reverify: 'Verify my face to resume',
   },
   accountStatus: {
     active: 'Active',
@@ -1145,6 +1161,16 @@ const en = {
     clear: 'Clear',
     delete: 'Delete',
     entered: '{n} of {total} digits entered',
+  },
+  faceVerify: {
+    stepUpTitle: 'Face verification',
+    stepUpIntro: 'For your safety this payment needs to confirm it is you: follow the steps to verify your face, and the payment then goes ahead.',
+    reactivateTitle: 'Resume your account',
+    reactivateIntro: 'The account has not been used for a long time: verify your face to use it again.',
+    submit: 'Verify',
+    close: 'Close',
+    reactivated: 'Your account can be used again',
+    attemptsLeft: '{n} more tries left.',
   },
   stepUp: {
     title: 'Please verify it is you',

@@ -1,12 +1,14 @@
 // A money call that answered 403 STEP_UP_REQUIRED (api.md "Step-up and lifecycle"): the
-// customer verifies by an SMS code sent to the account's phone, then the caller repeats the
-// very same request — same idempotency key — with `step_up_id` added. A face-only step-up is
-// not offered in the H5 app yet: the caller shows the server's message instead.
+// customer verifies by an SMS code sent to the account's phone when the step-up offers SMS,
+// else by face in the face sheet (faceVerify.js), then the caller repeats the very same
+// request — same idempotency key — with `step_up_id` added.
 import { h, ref } from 'vue'
 import { Field, showDialog } from 'vant'
 import { api } from '@shared/api.js'
 import { t } from '@shared/i18n.js'
 import { cleanCode, smsStepUp as passBySms } from './stepUpSms.js'
+import { passStepUp } from './stepUpFace.js'
+import { faceStepUpInSheet } from './faceVerify.js'
 
 export { cleanCode }
 
@@ -35,4 +37,9 @@ export function promptCode(again, { dialog = showDialog } = {}) {
 /** Pass the step-up of `err` by SMS (stepUpSms.js), the code asked in the dialog above. */
 export function smsStepUp(err, { client = api, askCode = promptCode } = {}) {
   return passBySms(err, { client, askCode })
+}
+
+/** Pass the step-up of `err` by SMS when it offers SMS, else by face; → the id or null. */
+export function stepUp(err, { sms = smsStepUp, face = faceStepUpInSheet } = {}) {
+  return passStepUp(err, { sms, face })
 }

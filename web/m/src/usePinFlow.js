@@ -4,21 +4,24 @@
 // response, timeout, 5xx) the exact same body, key included, can be re-sent: the server returns
 // the first result, so money never moves twice. A definite refusal (4xx) ends the attempt and
 // the next try gets a new key. While a request is in flight everything is disabled.
-// A 403 STEP_UP_REQUIRED is passed by SMS (`stepUp.js`) and the same body — same key — is sent
-// again with `step_up_id`.
+// A 403 STEP_UP_REQUIRED is passed by SMS or face (`stepUp.js`) and the same body — same key —
+// is sent again with `step_up_id`. A 403 REVERIFICATION_REQUIRED (the account was suspended
+// for inactivity) opens the face re-verification (`faceVerify.js` reactivateByFace); once the
+// account is usable again the PIN sheet opens again for the same payload, a new attempt.
 import { ref } from 'vue'
-import { showConfirmDialog, showDialog } from 'vant'
+import { showConfirmDialog, showDialog, showSuccessToast } from 'vant'
 import { uuid } from '@shared/ids.js'
 import { ApiError, errorText } from '@shared/errors.js'
 import { toastError } from './notify.js'
 import { t } from '@shared/i18n.js'
-import { smsStepUp } from './stepUp.js'
+import { stepUp as passStepUp } from './stepUp.js'
+import { reactivateByFace } from './faceVerify.js'
 
 // A wrong PIN: the customer types it again on a fresh keypad. Anything else (PIN_LOCKED,
 // PIN_NOT_SET, business refusals) closes the sheet and explains.
 const PIN_RETRYABLE = /^PIN_(WRONG|INCORRECT|INVALID|INVALID_FORMAT|MISMATCH)$/
 
-export function usePinFlow({ post, onSuccess, stepUp = smsStepUp }) {
+export function usePinFlow({ post, onSuccess, stepUp = passStepUp, reactivate = reactivateByFace }) {
   const show = ref(false)
   const busy = ref(false)
   const resetKey = ref(0)
@@ -85,6 +88,21 @@ export function usePinFlow({ post, onSuccess, stepUp = smsStepUp }) {
         }
         endAttempt()
         await showDialog({ title: t('stepUp.title'), message: errorText(err), confirmButtonText: t('common.ok') })
+      } else if (err instanceof ApiError && err.code === 'REVERIFICATION_REQUIRED' && reactivate) {
+        show.value = false
+        endAttempt()
+        let done = null
+        try {
+          done = await reactivate()
+        } catch (stepErr) {
+          await showDialog({ title: t('pay.failedTitle'), message: errorText(stepErr), confirmButtonText: t('common.ok') })
+          return
+        }
+        if (done) {
+          showSuccessToast(t('faceVerify.reactivated'))
+          busy.value = false
+          open(fields) // back to what the customer was doing: confirm it again with the PIN
+        }
       } else if (err instanceof ApiError) {
         endAttempt()
         if (PIN_RETRYABLE.test(err.code)) {

@@ -2,10 +2,12 @@
 // with the `camera` component (a frontal selfie, then one frame per action, each after its
 // prompt), or the sandbox's own face kit for this challenge; then one upload with every picture
 // signed for the challenge (lib/onboarding.js uploadFace). After a refusal every picture is taken
-// again, for the next challenge (pictures already sent are refused as a replay).
+// again, for the next challenge (pictures already sent are refused as a replay). The capture
+// (lib/faceCapture.js guidedCapture) and the upload (lib/faceUpload.js) are shared with the
+// face-verify component (a money call's face step-up, the re-verification of a dormant account).
 const onboarding = require('../../lib/onboarding.js')
 const sandboxKit = require('../../lib/sandboxKit.js')
-const { fitForUpload, photosMirrored, sinceChallenge, takeFrontPhoto } = require('../../lib/faceCapture.js')
+const { guidedCapture, photosMirrored, sinceChallenge } = require('../../lib/faceCapture.js')
 const { t } = require('../../lib/i18n.js')
 const { errorText } = require('../../shared/errors.js')
 const { randomInt } = require('../../shared/ids.js')
@@ -53,24 +55,18 @@ module.exports = Behavior({
       if (this.data.face.capturing || !this.challenge) return
       this.setData({ 'face.capturing': true, 'face.message': '' })
       await sleep(600) // the camera component starts
-      const ctx = wx.createCameraContext()
-      const shots = []
+      let got
       try {
-        for (const step of ['selfie', ...this.challenge.actions]) {
-          for (let s = CAPTURE_DELAY_S; s > 0; s -= 1) {
-            if (this.cancelled || !this.data.face.capturing) return
-            this.setData({ 'face.prompt': prompt(step), 'face.countdown': s })
-            await sleep(1000)
-          }
-          shots.push(await takeFrontPhoto(ctx))
-        }
+        got = await guidedCapture(wx.createCameraContext(), ['selfie', ...this.challenge.actions], {
+          delayS: CAPTURE_DELAY_S,
+          onPrompt: (step, s) => this.setData({ 'face.prompt': prompt(step), 'face.countdown': s }),
+          cancelled: () => this.cancelled || !this.data.face.capturing,
+        })
       } catch (err) {
         this.setData({ 'face.capturing': false, 'face.message': t('mp.open.cameraDenied') })
         return
       }
-      const paths = []
-      for (const shot of shots) paths.push(await fitForUpload(shot.path))
-      this.keepShots(paths, shots.map((s) => sinceChallenge(this.challengeAt, s.at)), photosMirrored())
+      if (got) this.keepShots(got.paths, got.ats.map((at) => sinceChallenge(this.challengeAt, at)), photosMirrored())
     },
     onCancelCapture() {
       this.setData({ 'face.capturing': false, 'face.prompt': '' })
