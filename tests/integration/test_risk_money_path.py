@@ -285,12 +285,13 @@ async def test_the_unlocked_way_writes_only_on_the_summary_it_read(pg_platform,
     after another move of the customer changed it, the same rows abandon (nothing written)."""
     from opendeposit import clock
     from opendeposit.db.apply import apply
+    from opendeposit.deposits import service as deposits
     from opendeposit.payments import service as payments
     from opendeposit.risk import service, writes
     from opendeposit.risk.history import Event, EventKind, load_customer
     from opendeposit.risk.models import risk_profile
     from opendeposit.writeplan import Plan, PlanAbandoned
-    from tests.helpers import payment_ports
+    from tests.helpers import deposit_ports, payment_ports
 
     p = pg_platform
     c = await funded_customer(p, amount=100_000)  # a first move: the summary exists now
@@ -313,6 +314,22 @@ async def test_the_unlocked_way_writes_only_on_the_summary_it_read(pg_platform,
     decisions = await _count(p, risk_decision, risk_decision.c.customer_id == c.customer_id)
     assert decisions == 2
 
+    # a purchase brings the summary with its own context read: no read of the gate's own
+    reads: list[int] = []
+    read_summary = service.read_summary
+
+    async def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(1)
+        return await read_summary(*args, **kwargs)
+
+    monkeypatch.setattr(service, "read_summary", counted)
+    await seed_catalog(p)
+    bought = await deposits.purchase(**deposit_ports(p), customer_id=c.customer_id,
+                                     product_code="TD3M", amount=5_000, pin=PIN,
+                                     idempotency_key="u-buy")
+    assert bought.status_code == 201 and used == [True, True] and reads == []
+    assert await _count(p, risk_decision, risk_decision.c.customer_id == c.customer_id) == 3
+
     now = clock.utcnow()
     judged = await judge(p.db, vault=p.vault, event=Event(c.customer_id, EventKind.TOP_UP, now,
                                                           300), balance=100_200,
@@ -326,4 +343,4 @@ async def test_the_unlocked_way_writes_only_on_the_summary_it_read(pg_platform,
     with pytest.raises(PlanAbandoned) as abandoned:
         await apply(p.db, Plan(steps, now))
     assert abandoned.value.reason == writes.SUMMARY_MOVED
-    assert await _count(p, risk_decision, risk_decision.c.customer_id == c.customer_id) == 3
+    assert await _count(p, risk_decision, risk_decision.c.customer_id == c.customer_id) == 4

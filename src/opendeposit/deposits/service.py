@@ -41,6 +41,7 @@ from opendeposit.products import quota
 from opendeposit.products import service as products
 from opendeposit.products.domain import ProductTerms, RateEntry, RateNotDefined, RateTable
 from opendeposit.risk import gate
+from opendeposit.risk import service as risk
 from opendeposit.risk.gate import Screen
 from opendeposit.risk.history import EventKind
 from opendeposit.risk.service import Outcome
@@ -61,6 +62,7 @@ class _Context:
     row: Any
     holding_id: int | None  # PostgreSQL: drawn from the holding sequence up front
     serial_no: int | None  # PostgreSQL: the transaction serial's number, likewise
+    summary: risk.Summary | None  # PostgreSQL: the customer's risk summary, likewise
 
 
 async def purchase(*, db: Database, vault: Vault, pins: PinHasher, customer_id: int,
@@ -71,7 +73,8 @@ async def purchase(*, db: Database, vault: Vault, pins: PinHasher, customer_id: 
     request = idempotency.Request.of(owner=customer_id, key=idempotency_key,
                                      operation=PURCHASE, product_code=product_code,
                                      amount=amount)
-    ctx = await _context(db, customer_id=customer_id, code=product_code, key=idempotency_key)
+    ctx = await _context(db, vault, customer_id=customer_id, code=product_code,
+                         key=idempotency_key, device_id=screen.device_id if screen else None)
 
     async def work(req: idempotency.Request) -> Answer:
         await accounts.verify_pin(db=db, pins=pins, customer_id=customer_id, pin=pin,
@@ -79,7 +82,7 @@ async def purchase(*, db: Database, vault: Vault, pins: PinHasher, customer_id: 
         facts = _facts(vault, ctx.row, code=product_code)
         return await _buy(db, vault, facts, req.claim(), amount=amount,
                           holding_id=ctx.holding_id, serial_no=ctx.serial_no, channel=channel,
-                          screen=screen)
+                          screen=screen, summary=ctx.summary)
 
     return await idempotency.run_once(db, request, seen=ctx.idem_state, work=work)
 
@@ -94,26 +97,32 @@ SELECT cu.id AS customer_id, cu.pin_hash, cu.pin_locked_at, cu.pin_failed_attemp
        (SELECT {agg}(re.board_rate || ' ' || re.ceiling || ' ' || re.effective_from, ',')
           FROM rate_entry re WHERE re.kind = pr.kind AND re.term_months = pr.term_months)
          AS rate_entries,
-       {holding_id} AS holding_id, {serial_no} AS serial_no, pr.*
+       {holding_id} AS holding_id, {serial_no} AS serial_no, {risk_columns} pr.*
   FROM customer cu
   JOIN business_day bd ON bd.id = 1
   LEFT JOIN account a ON a.customer_id = cu.id AND a.status <> 'closed' AND EXISTS (
        SELECT 1 FROM bound_card b WHERE b.account_id = a.id AND b.status = 'active')
   LEFT JOIN product pr ON pr.code = :code
   LEFT JOIN deposit_position dp ON dp.customer_id = cu.id AND dp.product_code = :code
-  LEFT JOIN idempotency_record r ON r.customer_id = cu.id AND r.key = :key
+  LEFT JOIN idempotency_record r ON r.customer_id = cu.id AND r.key = :key{risk_join}
  WHERE cu.id = :customer_id
 """
 _TYPES = dict(business_date=Date, sale_start=Date, sale_end=Date, pin_locked_at=DateTime,
               allow_partial_withdrawal=Boolean, allow_rollover=Boolean)
 _CONTEXT_SQLITE = text(_CONTEXT.format(holding_id="NULL", serial_no="NULL",
-                                                agg="group_concat")).columns(**_TYPES)
-_CONTEXT_PG = _CONTEXT.format(holding_id="nextval('holding_id_seq')", agg="string_agg",
-                              serial_no=f"nextval('{serials.SEQUENCE}')").replace(
-    ":customer_id", "$1").replace(":code", "$2").replace(":key", "$3")
+                                        agg="group_concat", risk_columns="",
+                                        risk_join="")).columns(**_TYPES)
+# PostgreSQL also brings the customer's risk summary for the gate's unlocked way
+_CONTEXT_PG = _CONTEXT.format(
+    holding_id="nextval('holding_id_seq')", agg="string_agg",
+    serial_no=f"nextval('{serials.SEQUENCE}')", risk_columns=risk.PREFETCH_COLUMNS + ",",
+    risk_join=risk.PREFETCH_JOIN.format(customer="cu.id")).replace(
+    ":customer_id", "$1").replace(":code", "$2").replace(":key", "$3").replace(
+    ":risk_device_id", "$4").replace(":risk_device_hash", "$5")
 
 
-async def _context(db: Database, *, customer_id: int, code: str, key: str) -> _Context:
+async def _context(db: Database, vault: Vault, *, customer_id: int, code: str, key: str,
+                   device_id: str | None) -> _Context:
     """One read for everything a purchase decides on: PIN state, whether the key was seen, the
     account, the product and its rate entries, the business date, the customer's
     region and position, quota left (the quota and the cap are guarded again by the write),
@@ -121,7 +130,8 @@ async def _context(db: Database, *, customer_id: int, code: str, key: str) -> _C
     row: Any
     if db.dialect == "postgresql":
         async with driver_connection(db) as driver:
-            found = await driver.conn.fetchrow(_CONTEXT_PG, customer_id, code, key)
+            found = await driver.conn.fetchrow(_CONTEXT_PG, customer_id, code, key,
+                                               *risk.prefetch_params(vault, device_id))
         row = None if found is None else AttrRow(found)
     else:
         async with db.read() as conn:
@@ -130,7 +140,7 @@ async def _context(db: Database, *, customer_id: int, code: str, key: str) -> _C
     if row is None:
         raise accounts.AccountNotFound()
     return _Context(accounts.PinState.of(row), row.idem_state, row, row.holding_id,
-                    row.serial_no)
+                    row.serial_no, None if db.is_sqlite else risk.summary_of(row))
 
 
 def _facts(vault: Vault, row: Any, *, code: str) -> PurchaseFacts:
@@ -162,7 +172,7 @@ def _ceiling(terms: ProductTerms, entries: str | None, day: date) -> Decimal | N
 
 async def _buy(db: Database, vault: Vault, facts: PurchaseFacts, claim: Claim, *, amount: int,
                holding_id: int | None, serial_no: int | None, channel: Channel,
-               screen: Screen | None) -> Answer:
+               screen: Screen | None, summary: risk.Summary | None = None) -> Answer:
     now = clock.utcnow()
     # every rule of the purchase first: a refused purchase writes nothing, not even a decision
     try:
@@ -173,7 +183,7 @@ async def _buy(db: Database, vault: Vault, facts: PurchaseFacts, claim: Claim, *
         raise
     call = gate.MoneyCall(facts.buyer.customer_id, EventKind.PURCHASE, amount, claim.operation,
                           claim.request_hash, claim.key[:64], facts.business_date,
-                          status=facts.buyer.status)
+                          status=facts.buyer.status, summary=summary)
 
     async def home_shard(conn: AsyncConnection, _: Outcome) -> Answer:
         hid = holding_id if holding_id is not None else (await next_ids(conn, "holding", 1))[0]

@@ -87,6 +87,9 @@ class MoneyCall:
     # (normal, receive-only, …) spares the gate its own read of the account
     status: AccountStatus | None = None
     draw_serial: bool = False  # the unlocked way draws the move's serial number with its read
+    # the risk summary the use case's context read brought along (`service.PREFETCH_JOIN`):
+    # spares the unlocked way its own read, the first time
+    summary: service.Summary | None = None
 
 
 @dataclass(frozen=True)
@@ -127,10 +130,10 @@ async def screened(db: Database, *, vault: Vault, screen: Screen | None, call: M
     now = event_time()
     if fast is not None and not db.is_sqlite and screen.step_up_id is None and \
             call.status is not None and call.status not in DORMANCY_STATUSES:
-        for _ in range(FAST_ATTEMPTS):
+        for attempt in range(FAST_ATTEMPTS):
             try:
                 done = await _unlocked(db, vault=vault, screen=screen, call=call, now=now,
-                                       fast=fast)
+                                       fast=fast, summary=call.summary if attempt == 0 else None)
             except PlanAbandoned as exc:
                 if exc.reason == writes.SUMMARY_MOVED:
                     continue  # a concurrent move of the customer: judge again on its counts
@@ -163,10 +166,11 @@ async def screened(db: Database, *, vault: Vault, screen: Screen | None, call: M
 
 
 async def _unlocked(db: Database, *, vault: Vault, screen: Screen, call: MoneyCall,
-                    now: datetime, fast: Fast[T]) -> Screened[T] | None:
+                    now: datetime, fast: Fast[T],
+                    summary: service.Summary | None) -> Screened[T] | None:
     judged = await service.judge_unlocked(
         db, vault=vault, event=_event(call, screen, now), balance=call.balance,
-        draw_serial=call.draw_serial)
+        draw_serial=call.draw_serial, summary=summary)
     if judged is None:
         return None
     rows = service.judged_rows(judged, business_date=call.business_date)

@@ -232,34 +232,95 @@ class Judged:
     serial_no: int | None  # the transaction-serial number drawn with the read, when asked
 
 
-async def judge_unlocked(db: Database, *, vault: Vault, event: Event, balance: int | None,
-                         draw_serial: bool) -> Judged | None:
-    """PostgreSQL, the common case of a money event in one unlocked round trip: the
-    customer's summary (which must exist, with the account, and be on no watch list) and the
-    device's, judged by the rules in force. Returns None unless the rules let it go ahead
-    with no alert — every other case (a first move, a list hit, a rule that acts) goes the
-    locked way (`evaluate`). The caller writes the rows `writes.steps` makes from the result
-    in its business plan, whose guards on the summaries as read make a concurrent change of
-    them abandon the plan (`writes.SUMMARY_MOVED`): judged again, never on stale counts."""
-    rules = await rules_now(db)
-    device_hash = vault.lookup_hash(event.device_id) if event.device_id else "-"
+@dataclass(frozen=True)
+class Summary:
+    """A customer's risk summaries as an unlocked read found them (PostgreSQL): the texts are
+    what the unlocked write's guards compare with."""
+
+    account_id: int | None
+    hashes: dict[str, str | None]
+    history: str
+    last_move_on: date | None
+    hits: int  # how many active watch-list entries hold the customer's or device's values
+    device_history: str | None
+    serial_no: int | None = None
+
+
+# What a use case's context read (PostgreSQL, raw SQL) adds to bring the summary along: the
+# join below (`:risk_device_id` and `:risk_device_hash` to be bound, `{customer}` the customer
+# id column) and the columns `summary_of` reads. It reads what `_GATHER` reads.
+PREFETCH_COLUMNS = ("risk.risk_account_id, risk.risk_phone_hash, risk.risk_id_number_hash, "
+                    "risk.risk_card_hash, risk.risk_history, risk.risk_last_move_on, "
+                    "risk.risk_hits, risk.risk_device_history")
+PREFETCH_JOIN = """
+  LEFT JOIN LATERAL (
+    SELECT rp.account_id AS risk_account_id, rp.phone_hash AS risk_phone_hash,
+           rp.id_number_hash AS risk_id_number_hash, rp.card_hash AS risk_card_hash,
+           rp.history AS risk_history, rp.last_move_on AS risk_last_move_on,
+           (SELECT count(*) FROM risk_watchlist w WHERE w.active AND w.value_hash IN (
+              rp.phone_hash, rp.id_number_hash, rp.card_hash, :risk_device_hash)) AS risk_hits,
+           (SELECT d.history FROM risk_device d WHERE d.device_id = :risk_device_id)
+             AS risk_device_history
+      FROM risk_profile rp WHERE rp.customer_id = {customer}) risk ON true"""
+
+
+def prefetch_params(vault: Vault, device_id: str | None) -> tuple[str, str]:
+    """(:risk_device_id, :risk_device_hash) for PREFETCH_JOIN."""
+    return device_id or "", vault.lookup_hash(device_id) if device_id else "-"
+
+
+def summary_of(row: Any) -> Summary | None:
+    """The summary PREFETCH_COLUMNS brought (None: the customer has none yet)."""
+    if row.risk_history is None:
+        return None
+    return Summary(row.risk_account_id, {"phone": row.risk_phone_hash,
+                                         "id_number": row.risk_id_number_hash,
+                                         "card": row.risk_card_hash},
+                   row.risk_history, row.risk_last_move_on, int(row.risk_hits or 0),
+                   row.risk_device_history)
+
+
+async def read_summary(db: Database, *, vault: Vault, customer_id: int,
+                       device_id: str | None, draw_serial: bool) -> Summary | None:
+    """The summaries in one unlocked round trip of their own, drawing the move's serial
+    number with them when asked."""
+    device_id_param, device_hash = prefetch_params(vault, device_id)
     stmt = _GATHER_PG_SERIAL if draw_serial else _GATHER_PG
     async with driver_connection(db) as driver:
         found = await driver.conn.fetchrow(stmt.sql, *stmt.args(
-            customer_id=event.customer_id, device_id=event.device_id or "",
-            device_hash=device_hash))
-    if found is None or found["account_id"] is None or found["hits"]:
+            customer_id=customer_id, device_id=device_id_param, device_hash=device_hash))
+    if found is None:
         return None
     row: Any = AttrRow(found)
-    history = load_customer(row.history)
-    device = load_device(row.device_history) if event.device_id is not None else None
+    return Summary(row.account_id, _hashes(row), row.history, row.last_move_on, int(row.hits),
+                   row.device_history, row.serial_no if draw_serial else None)
+
+
+async def judge_unlocked(db: Database, *, vault: Vault, event: Event, balance: int | None,
+                         draw_serial: bool, summary: Summary | None = None) -> Judged | None:
+    """PostgreSQL, the common case of a money event without a lock: the customer's summary
+    (which must exist, with the account, and be on no watch list) and the device's — as the
+    use case's context read brought them (`summary`), else read here in one round trip —
+    judged by the rules in force. Returns None unless the rules let it go ahead with no
+    alert — every other case (a first move, a list hit, a rule that acts) goes the locked way
+    (`evaluate`). The caller writes the rows `writes.steps` makes from the result in its
+    business plan, whose guards on the summaries as read make a concurrent change of them
+    abandon the plan (`writes.SUMMARY_MOVED`): judged again, never on stale counts."""
+    rules = await rules_now(db)
+    if summary is None:
+        summary = await read_summary(db, vault=vault, customer_id=event.customer_id,
+                                     device_id=event.device_id, draw_serial=draw_serial)
+    if summary is None or summary.account_id is None or summary.hits:
+        return None
+    history = load_customer(summary.history)
+    device = load_device(summary.device_history) if event.device_id is not None else None
     facts = Facts(event, Snapshot(history, device, None), True, (), balance)
     decision = judge(facts, rules, CATALOGUE, stepped_up=False)
     if decision.action is not Action.ALLOW or decision.alerts:
         return None
-    g = Gathered(facts, True, _hashes(row), row.account_id, False, row.last_move_on,
-                 row.history, row.device_history)
-    return Judged(g, decision, rules, row.serial_no if draw_serial else None)
+    g = Gathered(facts, True, summary.hashes, summary.account_id, False, summary.last_move_on,
+                 summary.history, summary.device_history)
+    return Judged(g, decision, rules, summary.serial_no)
 
 
 def judged_rows(j: Judged, *, business_date: date | None) -> writes.Rows:
