@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -56,6 +57,15 @@ Amounts are decimal strings with at most 2 decimals; errors are
 """
 
 
+def settle_heap() -> None:
+    """After start-up, the modules, tables, compiled statements and the platform made so far
+    live as long as the process: moved out of the collector's generations (`gc.freeze`), a
+    full collection no longer walks them all again while a request waits (the purchase bench
+    saw full collections of 146–170 ms before)."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings, *, platform: Platform | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,6 +73,8 @@ def create_app(settings: Settings, *, platform: Platform | None = None) -> FastA
         relay = settings.esb_embedded_relay and p.bus.embedded  # the in-process bus (demo)
         if relay:
             await p.bus.start_relay()
+        if platform is None:  # a served process (tests share the heap: they don't freeze it)
+            settle_heap()
         yield
         if getattr(app.state, "events", None) is not None:  # write what the apps sent last
             await app.state.events.stop()
