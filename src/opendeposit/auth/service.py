@@ -18,6 +18,7 @@ from opendeposit.accounts.domain import normalize_phone
 from opendeposit.auth.domain import channel_of
 from opendeposit.auth.models import auth_token, sms_challenge
 from opendeposit.db import Database
+from opendeposit.db.driver import HotRead
 from opendeposit.errors import TooManyRequests, Unauthorized, ValidationFailed
 from opendeposit.platform import Platform
 from opendeposit.security import Vault, new_token, sms_code, token_digest
@@ -205,6 +206,7 @@ class _Cached:
 
 _TOKEN_CACHE_MAX = 50_000
 _BY_DIGEST = select(auth_token).where(auth_token.c.token_hash == bindparam("digest"))
+_TOKEN = HotRead(_BY_DIGEST)  # every request whose token is not in the cache
 
 
 class SessionEnded(Unauthorized):
@@ -223,8 +225,7 @@ async def authenticate(p: Platform, token: str) -> Principal:
             hit.touched = now
         return hit.principal
     recent.pop(digest, None)
-    async with p.db.read() as conn:
-        row = (await conn.execute(_BY_DIGEST, {"digest": digest})).first()
+    row = await _TOKEN.first(p.db, digest=digest)
     if row is None:
         raise Unauthorized()
     policy = policy_for(p.settings, row.subject_kind)

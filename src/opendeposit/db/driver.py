@@ -66,3 +66,23 @@ class AttrRow(dict[str, Any]):
     """An asyncpg record with attribute access, as services read SQLAlchemy rows."""
 
     __getattr__ = dict.__getitem__
+
+
+class HotRead:
+    """A Core select read on every request (a token lookup, say): on PostgreSQL compiled once
+    and run on the driver connection, elsewhere through SQLAlchemy. Rows read alike."""
+
+    def __init__(self, stmt: Any) -> None:
+        self.stmt = stmt
+        self._pg: DriverStatement | None = None
+
+    async def first(self, db: Database, **params: Any) -> Any:
+        """The first row, or None."""
+        if db.dialect != "postgresql":
+            async with db.read() as conn:
+                return (await conn.execute(self.stmt, params)).first()
+        if self._pg is None:
+            self._pg = DriverStatement(self.stmt)
+        async with driver_connection(db) as driver:
+            found = await driver.conn.fetchrow(self._pg.sql, *self._pg.args(**params))
+        return None if found is None else AttrRow(found)
