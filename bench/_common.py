@@ -33,6 +33,37 @@ def ceiling_script(root: Path = ROOT) -> Path:
     return root.resolve().parent / CEILING_PATH  # not there: the caller says where to look
 
 
+def _cpu_of(pid: str) -> tuple[int, float]:
+    """(parent pid, CPU seconds so far) of a process, from /proc (0, 0.0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0, 0.0
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(root: int) -> tuple[float, float]:
+    """CPU seconds used so far by process `root` with its descendants, and by all the
+    PostgreSQL server's processes (on a quiet machine: what this run made them do)."""
+    procs = {}
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/comm") as f:
+                    comm = f.read().strip()
+            except OSError:
+                continue
+            procs[int(pid)] = (comm, *_cpu_of(pid))
+    tree, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        tree.add(pid)
+        todo += [p for p, (_, ppid, _) in procs.items() if ppid == pid and p not in tree]
+    return (sum(procs[p][2] for p in tree if p in procs),
+            sum(cpu for comm, _, cpu in procs.values() if comm == "postgres"))
+
+
 def machine() -> str:
     cpu = "unknown cpu"
     try:

@@ -7,8 +7,10 @@ a scarce product hammered by 32 clients must sell out exactly.
     .venv/bin/python bench/purchase_bench.py [--seconds 20] [--clients 8 32] [--customers 500]
         [--workers 1] [--pool-size N] [--max-overflow N] [--profile FILE] [--no-ceiling]
 
-Each wrk run also samples pg_stat_activity (what the server's sessions wait on) and counts the
-sessions opened meanwhile (connection churn); --profile runs one API process under cProfile.
+Each wrk run also samples pg_stat_activity (what the server's sessions wait on), counts the
+sessions opened meanwhile (connection churn) and reports the CPU time per purchase of the API
+process(es) and of PostgreSQL (from /proc: on a quiet machine, where the time goes);
+--profile runs one API process under cProfile.
 
 The API runs as `opendeposit serve api` (one process) with the embedded ESB relay off, so the
 figure is the purchase path itself: auth, idempotency, PIN (cached after the first argon2
@@ -29,6 +31,7 @@ from pathlib import Path
 from _common import (
     PgSampler,
     ceiling_script,
+    cpu_seconds,
     ease_risk_for_load,
     machine,
     psql,
@@ -168,14 +171,19 @@ def main() -> None:
     workers = 1 if args.profile else args.workers
     if workers > 1 and args.redis:  # as deployed: workers share token revocations in Redis
         env["OPENDEPOSIT_REDIS_URL"] = args.redis
-    with served(env, PORT, workers=workers, profile=args.profile):
+    cpu = []
+    with served(env, PORT, workers=workers, profile=args.profile) as server:
         asyncio.run(warm(PORT, url_path="/api/v1/deposits", tokens=tokens, expect=201,
                          body={"product_code": "HOT", "amount": "100.00", "pin": PIN},
                          rounds=3 * workers if workers > 1 else 1))
         for c in args.clients:
+            before = cpu_seconds(server.pid)
             with PgSampler(db) as sampler:
                 rows.append((c, wrk(f"http://127.0.0.1:{PORT}", hot, clients=c,
                                     seconds=args.seconds)))
+            after = cpu_seconds(server.pid)
+            done = max(1, rows[-1][1].requests)
+            cpu.append((c, *((b - a) * 1000 / done for a, b in zip(before, after, strict=True))))
             waits.append((c, sampler.summary()))
         oversell = wrk(f"http://127.0.0.1:{PORT}", scarce, clients=32,
                        seconds=max(10, args.seconds // 2))
@@ -192,6 +200,9 @@ def main() -> None:
         ratio = r.rps / tps if tps else 0.0
         print(f"| {c} | {r.rps:.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.non_2xx} | "
               f"{tps:.0f} ({p50:.2f}/{p99:.2f}) | {ratio:.3f} | {hot_row:.0f} |")
+    for c, api_ms, pg_ms in cpu:
+        print(f"\n{c} clients, CPU per purchase: API process(es) {api_ms:.2f} ms, PostgreSQL "
+              f"{pg_ms:.2f} ms (all of its processes; {os.cpu_count()} cores in all)")
     for c, summary in waits:
         print(f"\n{c} clients, PostgreSQL side: {summary}")
     quota = SCARCE_UNITS * 10_000

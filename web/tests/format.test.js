@@ -48,6 +48,20 @@ describe('display helpers of the H5 app', () => {
     ])
   })
 
+  it('limitGroups shows no `capped` row, and no empty limits for a bucket outside the caps', () => {
+    const groups = limitGroups([
+      { bucket: 'out_non_bound', capped: true, daily_limit: '10000.00', used_today: '0.00' },
+      { bucket: 'products', capped: false, daily_limit: null, yearly_limit: null,
+        used_today: '500.00', used_this_year: '500.00', left_today: null },
+    ])
+    expect(groups[0].rows.map((r) => r.label)).toEqual(['单日限额', '今日已用'])
+    expect(groups[1].title).toBe('购买本行存款产品（不占限额）')
+    expect(groups[1].rows.map((r) => [r.label, r.value])).toEqual([
+      ['今日已用', '¥500.00'],
+      ['本年已用', '¥500.00'],
+    ])
+  })
+
   it('limitGroups also reads a nested object', () => {
     const groups = limitGroups({ daily: { limit: '10000.00', used: '1.00' } })
     expect(groups[0].rows.map((r) => r.label)).toEqual(['单日限额', '单日已用'])

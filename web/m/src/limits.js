@@ -32,9 +32,14 @@ export function limitGroups(limits) {
     return limits
       .filter((item) => item && typeof item === 'object')
       .map((item, i) => {
-        const { bucket, ...rest } = item
+        // `capped` says which kind of bucket it is (the title says it too); a bucket outside
+        // the caps has no limits (null): only what was used is shown for it
+        const { bucket, capped, ...rest } = item
+        const shown = capped === false
+          ? Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== null && v !== undefined))
+          : rest
         const rows = []
-        rowsOf(rest, [], rows)
+        rowsOf(shown, [], rows)
         return { key: bucket || String(i), title: bucket ? tMaybe(`limitBucket.${bucket}`) ?? bucket : '', rows }
       })
   }
