@@ -304,17 +304,7 @@ async def test_the_unlocked_way_writes_only_on_the_summary_it_read(pg_platform,
         return found
 
     monkeypatch.setattr(service, "judge_unlocked", spy)
-    await payments.top_up(**payment_ports(p), customer_id=c.customer_id, amount=200, pin=PIN,
-                          idempotency_key="u-1")
-    assert used == [True]
-    async with p.db.read() as conn:
-        text = (await conn.execute(select(risk_profile.c.history).where(
-            risk_profile.c.customer_id == c.customer_id))).scalar_one()
-    assert len(load_customer(text).moves) == 2  # the fast move is counted like the first
-    decisions = await _count(p, risk_decision, risk_decision.c.customer_id == c.customer_id)
-    assert decisions == 2
-
-    # a purchase brings the summary with its own context read: no read of the gate's own
+    # the moves bring the summary with their own context reads: no read of the gate's own
     reads: list[int] = []
     read_summary = service.read_summary
 
@@ -323,6 +313,16 @@ async def test_the_unlocked_way_writes_only_on_the_summary_it_read(pg_platform,
         return await read_summary(*args, **kwargs)
 
     monkeypatch.setattr(service, "read_summary", counted)
+    await payments.top_up(**payment_ports(p), customer_id=c.customer_id, amount=200, pin=PIN,
+                          idempotency_key="u-1")
+    assert used == [True] and reads == []
+    async with p.db.read() as conn:
+        text = (await conn.execute(select(risk_profile.c.history).where(
+            risk_profile.c.customer_id == c.customer_id))).scalar_one()
+    assert len(load_customer(text).moves) == 2  # the fast move is counted like the first
+    decisions = await _count(p, risk_decision, risk_decision.c.customer_id == c.customer_id)
+    assert decisions == 2
+
     await seed_catalog(p)
     bought = await deposits.purchase(**deposit_ports(p), customer_id=c.customer_id,
                                      product_code="TD3M", amount=5_000, pin=PIN,

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal_column, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit import clock, idempotency
@@ -43,12 +43,13 @@ from opendeposit.payments.decide import (
 from opendeposit.payments.models import payment_order
 from opendeposit.payments.ports import CardNetwork, TransferResult, TransferStatus
 from opendeposit.risk import gate
+from opendeposit.risk import service as risk
 from opendeposit.risk.domain import Action
 from opendeposit.risk.gate import Screen
 from opendeposit.risk.history import EventKind
 from opendeposit.risk.service import Outcome
 from opendeposit.security import PinHasher, Vault
-from opendeposit.serials import Channel, transaction_serial
+from opendeposit.serials import SEQUENCE, Channel, transaction_serial
 from opendeposit.writeplan import Answer, Fen, Plan, PlanAbandoned, rendered
 
 __all__ = ["CARD_FAILURES_ZH", "TOP_UP", "WITHDRAW", "Answer", "CardTransferFailed",
@@ -83,6 +84,7 @@ class _Context:
     balance: int
     business_date: date
     idem_state: str | None
+    summary: risk.Summary | None = None  # PostgreSQL: with the serial number drawn for the move
 
 
 async def _move(direction: str, *, db: Database, vault: Vault, pins: PinHasher,
@@ -90,7 +92,8 @@ async def _move(direction: str, *, db: Database, vault: Vault, pins: PinHasher,
                 key: str, screen: Screen | None, channel: Channel = Channel.H5) -> Answer:
     request = idempotency.Request.of(owner=customer_id, key=key, operation=direction,
                                      amount=amount)
-    ctx = await _context(db, vault, customer_id=customer_id, key=key)
+    ctx = await _context(db, vault, customer_id=customer_id, key=key,
+                         device_id=screen.device_id if screen else None)
 
     async def work(req: idempotency.Request) -> Answer:
         await accounts.verify_pin(db=db, pins=pins, customer_id=customer_id, pin=pin,
@@ -123,18 +126,32 @@ _CONTEXT = accounts.account_select(
             (idempotency.idempotency_record.c.customer_id == account.c.customer_id)
             & (idempotency.idempotency_record.c.key == bindparam("key"))
 ).where(account.c.customer_id == bindparam("customer_id"))
-_CONTEXT_PG = DriverStatement(_CONTEXT)  # compiled once
+_RISK = risk.prefetch(account.c.customer_id)
+# PostgreSQL also brings the customer's risk summary and draws the move's serial number, for
+# the gate's unlocked way (compiled once)
+_CONTEXT_PG = DriverStatement(_CONTEXT.add_columns(
+    *_RISK.c, literal_column(f"nextval('{SEQUENCE}')").label("serial_no")
+).outerjoin(_RISK, true()))
 
 
-async def _context(db: Database, vault: Vault, *, customer_id: int, key: str) -> _Context:
+async def _context(db: Database, vault: Vault, *, customer_id: int, key: str,
+                   device_id: str | None) -> _Context:
     """One read for everything a move needs: account, card, PIN state, balance, business
-    date, and whether the idempotency key was seen."""
+    date, and whether the idempotency key was seen; on PostgreSQL also the customer's risk
+    summary and the move's serial number."""
     row: Any
+    summary = None
     if db.dialect == "postgresql":
+        device_param, device_hash = risk.prefetch_params(vault, device_id)
         async with driver_connection(db) as driver:
             found = await driver.conn.fetchrow(_CONTEXT_PG.sql, *_CONTEXT_PG.args(
-                customer_id=customer_id, key=key))
+                customer_id=customer_id, key=key, risk_device_id=device_param,
+                risk_device_hash=device_hash))
         row = None if found is None else AttrRow(found)
+        if row is not None:
+            summary = risk.summary_of(row)
+            if summary is not None:
+                summary = replace(summary, serial_no=int(row.serial_no))
     else:
         async with db.read() as conn:
             row = (await conn.execute(_CONTEXT, {"customer_id": customer_id, "key": key})
@@ -142,7 +159,7 @@ async def _context(db: Database, vault: Vault, *, customer_id: int, key: str) ->
     if row is None:
         raise accounts.AccountNotFound()
     return _Context(accounts.customer_account(vault, row), accounts.PinState.of(row),
-                    int(row.balance), row.business_date, row.idem_state)
+                    int(row.balance), row.business_date, row.idem_state, summary)
 
 
 async def _open(db: Database, vault: Vault, direction: str, ctx: _Context,
@@ -179,7 +196,7 @@ async def _open(db: Database, vault: Vault, direction: str, ctx: _Context,
     done = await gate.screened(db, vault=vault, screen=screen, call=gate.MoneyCall(
         ctx.account.customer_id, EventKind.TOP_UP if direction == TOP_UP else EventKind.WITHDRAW,
         amount, req.operation, req.hash, order_no, ctx.business_date, balance=ctx.balance,
-        status=ctx.account.status, draw_serial=True),
+        status=ctx.account.status, draw_serial=True, summary=ctx.summary),
         apply_for=apply_for, fast=going_ahead)
     got = done.result or {}
     if held:

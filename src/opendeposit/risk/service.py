@@ -246,22 +246,32 @@ class Summary:
     serial_no: int | None = None
 
 
-# What a use case's context read (PostgreSQL, raw SQL) adds to bring the summary along: the
-# join below (`:risk_device_id` and `:risk_device_hash` to be bound, `{customer}` the customer
-# id column) and the columns `summary_of` reads. It reads what `_GATHER` reads.
-PREFETCH_COLUMNS = ("risk.risk_account_id, risk.risk_phone_hash, risk.risk_id_number_hash, "
-                    "risk.risk_card_hash, risk.risk_history, risk.risk_last_move_on, "
-                    "risk.risk_hits, risk.risk_device_history")
-PREFETCH_JOIN = """
-  LEFT JOIN LATERAL (
-    SELECT rp.account_id AS risk_account_id, rp.phone_hash AS risk_phone_hash,
-           rp.id_number_hash AS risk_id_number_hash, rp.card_hash AS risk_card_hash,
-           rp.history AS risk_history, rp.last_move_on AS risk_last_move_on,
-           (SELECT count(*) FROM risk_watchlist w WHERE w.active AND w.value_hash IN (
-              rp.phone_hash, rp.id_number_hash, rp.card_hash, :risk_device_hash)) AS risk_hits,
-           (SELECT d.history FROM risk_device d WHERE d.device_id = :risk_device_id)
-             AS risk_device_history
-      FROM risk_profile rp WHERE rp.customer_id = {customer}) risk ON true"""
+def prefetch(customer: Any) -> Any:
+    """What a use case's context read (PostgreSQL) joins to bring the customer's summary along:
+    a LATERAL subquery on `customer` (its customer-id column), with `:risk_device_id` and
+    `:risk_device_hash` to bind (`prefetch_params`). It reads what `_GATHER` reads; the
+    columns are named as `summary_of` reads them. Join it with `.outerjoin(…, true())`."""
+    rp = risk_profile.alias("rp")
+    hits = select(func.count()).select_from(risk_watchlist).where(
+        risk_watchlist.c.active.is_(True), risk_watchlist.c.value_hash.in_(
+            [rp.c.phone_hash, rp.c.id_number_hash, rp.c.card_hash,
+             bindparam("risk_device_hash")])).scalar_subquery()
+    device = select(risk_device.c.history).where(
+        risk_device.c.device_id == bindparam("risk_device_id")).scalar_subquery()
+    return select(
+        rp.c.account_id.label("risk_account_id"), rp.c.phone_hash.label("risk_phone_hash"),
+        rp.c.id_number_hash.label("risk_id_number_hash"),
+        rp.c.card_hash.label("risk_card_hash"), rp.c.history.label("risk_history"),
+        rp.c.last_move_on.label("risk_last_move_on"), hits.label("risk_hits"),
+        device.label("risk_device_history")).where(rp.c.customer_id == customer).lateral("risk")
+
+
+# The same for a context read written as SQL text (the purchase's): its columns and the join,
+# `{customer}` to be formatted with the customer-id column of that text.
+PREFETCH_COLUMNS = ", ".join(f"risk.{c.name}" for c in prefetch(literal_column("0")).c)
+PREFETCH_JOIN = "\n  LEFT JOIN LATERAL (" + str(
+    prefetch(literal_column("{customer}")).element.compile(
+        dialect=postgresql.dialect(paramstyle="named"))) + ") AS risk ON true"
 
 
 def prefetch_params(vault: Vault, device_id: str | None) -> tuple[str, str]:
