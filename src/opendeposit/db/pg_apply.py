@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from opendeposit.db.lower import Primitive, captures, lower
 from opendeposit.ledger.domain import content_digest, natural_delta
@@ -23,7 +23,16 @@ from opendeposit.writeplan import Doc, Insert, Plan, Post, Ref, Update, Upsert, 
 CALL = "SELECT apply_plan($1::text[], $2::text[], $3::int[])"
 
 
-def compile_plan(plan: Plan) -> tuple[list[Primitive], list[str], list[str], list[int | None]]:
+class Compiled(NamedTuple):
+    """A plan compiled for `apply_plan()`: one of each per lowered step."""
+
+    steps: list[Primitive]
+    sqls: list[str]
+    args: list[str]
+    expect: list[int | None]
+
+
+def compile_plan(plan: Plan) -> Compiled:
     """(steps, sql, args, expected row counts), one of each per lowered step. A Ref to a value
     no earlier step captures is a ValueError (the database would put NULL there)."""
     steps = list(lower(plan))
@@ -38,7 +47,7 @@ def compile_plan(plan: Plan) -> tuple[list[Primitive], list[str], list[str], lis
         sqls.append(sql)
         args.append(json.dumps(arg, ensure_ascii=False, default=_json))
         expect.append(n)
-    return steps, sqls, args, expect
+    return Compiled(steps, sqls, args, expect)
 
 
 def _json(v: Any) -> Any:
