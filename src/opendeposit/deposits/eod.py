@@ -7,6 +7,8 @@ that may not receive, a missing rate) is recorded in `eod_failure` and stays act
 chunk's write fails, each of its holdings is tried alone and one that still fails is recorded
 the same way, so the next run picks it up again. Every effect is guarded twice: the holding's
 status moves from `active` only once (guarded update), and (holding, "close") is a unique event.
+On PostgreSQL the next chunk is read, decided and compiled while the current one is written
+(`mature_holdings`).
 """
 
 from __future__ import annotations
