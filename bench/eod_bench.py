@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
 import time
 from datetime import date
@@ -97,10 +98,11 @@ async def run(p) -> list[tuple[str, float, dict]]:  # type: ignore[no-untyped-de
 
     def timed(name, step):  # type: ignore[no-untyped-def]
         async def wrapper(day):  # type: ignore[no-untyped-def]
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             report = await step(day)
             timings.append((name, time.perf_counter() - started, report))
-            print(f"  {name}: {timings[-1][1]:.1f} s {report}", flush=True)
+            print(f"  {name}: {timings[-1][1]:.1f} s (this process's CPU "
+                  f"{time.process_time() - cpu:.1f} s) {report}", flush=True)
             return report
         return wrapper
 
@@ -116,6 +118,7 @@ def main() -> None:
     ap.add_argument("--accounts", type=int, default=100_000)
     ap.add_argument("--due", type=int, default=20_000)
     args = ap.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f} at the start")
     db = "od_bench_eod"
     url = recreate_db(db)
     data_dir = Path(tempfile.mkdtemp(prefix="od-bench-eod-"))
@@ -123,12 +126,12 @@ def main() -> None:
     async def go() -> list[tuple[str, float, dict]]:
         p = await generate(url, data_dir, holdings=args.holdings, accounts=args.accounts,
                            due=args.due)
-        print(f"EOD of {DAY}:")
+        print(f"EOD of {DAY} (load average {os.getloadavg()[0]:.1f}):")
         return await run(p)
 
     timings = asyncio.run(go())
     due = int(psql(f"SELECT count(*) FROM holding_event WHERE business_date = '{DAY}'", db))
-    print(f"\nmachine: {machine()}\n")
+    print(f"\nmachine: {machine()}, load average {os.getloadavg()[0]:.1f} at the end\n")
     print("| step | seconds | items | items/s |")
     print("|---|---|---|---|")
     for name, seconds, report in timings:

@@ -13,8 +13,9 @@ from opendeposit import clock, eod
 from opendeposit.accounts import service as accounts
 from opendeposit.accounts.domain import AccountStatus
 from opendeposit.deposits import demand, service
+from opendeposit.deposits import eod as deposits_eod
 from opendeposit.deposits.eod import day_report, mature_holdings
-from opendeposit.deposits.models import eod_failure
+from opendeposit.deposits.models import eod_failure, holding
 from opendeposit.ledger.service import balance, verify
 from opendeposit.products import service as products
 from opendeposit.products.domain import ProductKind, RateEntry
@@ -196,3 +197,46 @@ async def test_a_late_maturity_payout_adds_overdue_demand_interest(platform) -> 
     assert (whole_term, overdue) == (20_000, 417)
     assert await demand_balance(platform, c) == 10_000_000 + whole_term + overdue
     await _ok(platform)
+
+
+@pytest.mark.postgres
+async def test_maturity_decides_the_next_chunk_while_the_last_one_is_written(
+        pg_platform, monkeypatch) -> None:
+    """PostgreSQL pipelines the chunks: chunk n+1 is read, decided and compiled before chunk n
+    is written back (one chunk in flight: written in order). A chunk whose write fails (a
+    holding changed after it was read) is retried item by item as before."""
+    p = pg_platform
+    await seed_catalog(p)
+    ids = []
+    for n in range(1, 4):
+        c = await funded_customer(p, n, amount=500_000)
+        ids.append(await _buy(p, c, "TD3M", 500_000))
+    await _set_date(p, date(2025, 9, 2))
+    monkeypatch.setattr(deposits_eod, "CHUNK", 1)
+    seen: list[str] = []
+    prepare, write = deposits_eod._prepare, deposits_eod._write
+
+    async def traced_prepare(db, vault, outcomes, *args):  # type: ignore[no-untyped-def]
+        seen.append(f"prepare {outcomes[0].row.id}")
+        ready = await prepare(db, vault, outcomes, *args)
+        if outcomes[0].row.id == ids[1]:  # changed after it was read: its chunk's guard misses
+            async with db.transaction() as conn:
+                await conn.execute(holding.update().where(holding.c.id == ids[1])
+                                   .values(principal=holding.c.principal + 1))
+        return ready
+
+    async def traced_write(db, outcomes, *args):  # type: ignore[no-untyped-def]
+        tally = await write(db, outcomes, *args)
+        seen.append(f"written {outcomes[0].row.id}")
+        return tally
+
+    monkeypatch.setattr(deposits_eod, "_prepare", traced_prepare)
+    monkeypatch.setattr(deposits_eod, "_write", traced_write)
+    report = await mature_holdings(db=p.db, vault=p.vault, day=date(2025, 9, 2))
+    assert report == {"processed": 3, "paid_out": 2, "skipped": 1}
+    a, b, c_ = ids
+    assert seen == [f"prepare {a}", f"prepare {b}", f"written {a}", f"prepare {c_}",
+                    f"written {b}", f"written {c_}"]
+    async with p.db.read() as conn:
+        status = dict((await conn.execute(select(holding.c.id, holding.c.status))).all())
+    assert status == {a: "matured", b: "active", c_: "matured"}

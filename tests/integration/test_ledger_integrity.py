@@ -149,3 +149,24 @@ def test_cli_ledger_verify_exit_codes(tmp_path, monkeypatch) -> None:
     result = CliRunner().invoke(main, ["ledger", "verify"])
     assert result.exit_code == 1 and "ledger BROKEN" in result.output
     del asyncio
+
+
+async def test_a_posting_to_an_account_without_a_balance_row_in_the_chain_writes_nothing(
+        platform) -> None:
+    """Each account's balance row lives in one shard: a post in another chain is refused whole
+    (the balances are moved by one statement on PostgreSQL, which names the missing row)."""
+    from opendeposit import clock
+    from opendeposit.db.apply import apply
+    from opendeposit.writeplan import Plan, Post
+
+    c = await open_customer(platform)
+    other = (c.account.chain + 1) % 16
+    entry = JournalEntry.transfer(kind="test", business_date=date(2025, 6, 2), description="t",
+                                  debit=BANK_SETTLEMENT, credit=c.account.ledger_code, amount=5)
+    async with platform.db.read() as conn:
+        before = await ledger.verify(conn)
+    with pytest.raises(Exception, match=f"no balance row for {c.account.ledger_code}"):
+        await apply(platform.db, Plan((Post(other, (entry,)),), clock.utcnow()))
+    async with platform.db.read() as conn:
+        after = await ledger.verify(conn)
+    assert after.ok and after.entries == before.entries

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from opendeposit.db import Database
 from opendeposit.db.lower import writes_outbox
-from opendeposit.db.pg_apply import CALL, captured_of, compile_plan
+from opendeposit.db.pg_apply import CALL, Compiled, captured_of, compile_plan
 from opendeposit.db.sqlite_apply import apply_sqlite, missed
 from opendeposit.ledger.domain import InsufficientFunds
 from opendeposit.writeplan import Plan
@@ -54,14 +54,15 @@ def _below_zero(exc: BaseException) -> bool:
         "balance_non_negative" in (getattr(exc, "constraint_name", None) or "")
 
 
-async def apply(db: Database, plan: Plan) -> Captured:
-    """The plan in its own unit of work (PostgreSQL: one round trip)."""
+async def apply(db: Database, plan: Plan, *, compiled: Compiled | None = None) -> Captured:
+    """The plan in its own unit of work (PostgreSQL: one round trip; `compiled`: the plan
+    already compiled by `compile_plan`, say while an earlier plan was being applied)."""
     if db.is_sqlite:
         async with db.transaction() as conn:
             return await apply_in(conn, plan)
     from opendeposit.db.driver import driver_connection
 
-    steps, sqls, args, expect = compile_plan(plan)
+    steps, sqls, args, expect = compiled or compile_plan(plan)
     for attempt in range(1, ATTEMPTS + 1):
         try:
             async with driver_connection(db) as driver:

@@ -10,11 +10,12 @@ of a step depends only on its shape (table and column names), so it is built onc
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from itertools import chain
+from typing import Any, NamedTuple
 
 from opendeposit.db.lower import Primitive, captures, lower
 from opendeposit.ledger.domain import content_digest, natural_delta
@@ -23,7 +24,16 @@ from opendeposit.writeplan import Doc, Insert, Plan, Post, Ref, Update, Upsert, 
 CALL = "SELECT apply_plan($1::text[], $2::text[], $3::int[])"
 
 
-def compile_plan(plan: Plan) -> tuple[list[Primitive], list[str], list[str], list[int | None]]:
+class Compiled(NamedTuple):
+    """A plan compiled for `apply_plan()`: one of each per lowered step."""
+
+    steps: list[Primitive]
+    sqls: list[str]
+    args: list[str]
+    expect: list[int | None]
+
+
+def compile_plan(plan: Plan) -> Compiled:
     """(steps, sql, args, expected row counts), one of each per lowered step. A Ref to a value
     no earlier step captures is a ValueError (the database would put NULL there)."""
     steps = list(lower(plan))
@@ -38,7 +48,7 @@ def compile_plan(plan: Plan) -> tuple[list[Primitive], list[str], list[str], lis
         sqls.append(sql)
         args.append(json.dumps(arg, ensure_ascii=False, default=_json))
         expect.append(n)
-    return steps, sqls, args, expect
+    return Compiled(steps, sqls, args, expect)
 
 
 def _json(v: Any) -> Any:
@@ -54,7 +64,8 @@ def _q(name: str) -> str:
 
 
 def _encode(v: Any, used: set[str]) -> Any:
-    """A row value as `od_resolve()` reads it."""
+    """A row value as `od_resolve()` reads it (dates as `_json` writes them, without the
+    encoder calling back for each)."""
     if isinstance(v, Ref):
         used.add(v.name)
         return {"$ref": v.name}
@@ -62,12 +73,33 @@ def _encode(v: Any, used: set[str]) -> Any:
         parts = doc_parts(v)
         used.update(parts[1::2])
         return parts[0] if len(parts) == 1 else {"$parts": parts}
+    if isinstance(v, datetime | date):
+        return v.isoformat()
     return v
 
 
-def _has_refs(rows: Any) -> bool:
-    """Whether encoded rows hold values for `od_resolve()` to put in."""
-    return any(isinstance(v, dict) for row in rows for v in row.values())
+_PLAIN = frozenset({str, int, bool, type(None)})  # JSON as they are
+_ABSENT = object()  # a column some row of an insert does not have
+
+
+def _encode_rows(rows: Sequence[Mapping[str, Any]], used: set[str]
+                 ) -> tuple[Sequence[Mapping[str, Any]], bool]:
+    """(the rows as `od_resolve()` reads them, whether they hold values for it to put in).
+    By column: a column of plain values (most of them) is passed on as it is, without a
+    call per value; the rows are copied only if some column is not."""
+    out: list[dict[str, Any]] | None = None
+    refs = False
+    for col in dict.fromkeys(chain.from_iterable(rows)):  # every row's columns, in order
+        values = [r.get(col, _ABSENT) for r in rows]
+        if set(map(type, values)) <= _PLAIN:
+            continue
+        if out is None:
+            out = [dict(r) for r in rows]
+        for row, v in zip(out, values, strict=True):
+            if v is not _ABSENT:
+                row[col] = e = _encode(v, used)
+                refs = refs or isinstance(e, dict)
+    return (rows if out is None else out), refs
 
 
 def _compile(step: Primitive, plan: Plan, used: set[str]) -> tuple[str, Any, int | None]:
@@ -75,17 +107,15 @@ def _compile(step: Primitive, plan: Plan, used: set[str]) -> tuple[str, Any, int
         return "SELECT 1, ledger_append($1)", _post_args(step, plan), None
     if isinstance(step, Insert):
         cols = tuple(sorted(step.rows[0]))
-        rows = [{k: _encode(v, used) for k, v in r.items()} for r in step.rows]
-        sql = _insert_sql(step.table, cols, _has_refs(rows), step.skip_existing,
-                          step.returning, step.name)
+        rows, refs = _encode_rows(step.rows, used)
+        sql = _insert_sql(step.table, cols, refs, step.skip_existing, step.returning, step.name)
         return sql, rows, len(rows)
     if isinstance(step, Update):
         first = step.changes[0]
-        rows = [{"k": c.key, "s": {k: _encode(v, used) for k, v in c.set.items()}, "a": c.add,
-                 "x": c.expect, "m": c.at_least, "o": {k: [str(x) for x in v]
-                                                        for k, v in c.one_of.items()}}
-                for c in step.changes]
-        refs = _has_refs([r["s"] for r in rows])
+        sets, refs = _encode_rows([c.set for c in step.changes], used)
+        rows = [{"k": c.key, "s": s, "a": c.add, "x": c.expect, "m": c.at_least,
+                 "o": {k: [str(x) for x in v] for k, v in c.one_of.items()}}
+                for c, s in zip(step.changes, sets, strict=True)]
         return _update_sql(step.table, first.shape(), refs), rows, len(rows)
     assert isinstance(step, Upsert)
     sql = _upsert_sql(step.table, tuple(step.key), tuple(step.add), tuple(step.cap))

@@ -12,6 +12,7 @@ Each accumulator moves accruing → settled → credited exactly once (guarded u
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import date, timedelta
 from typing import Any
@@ -38,6 +39,7 @@ from opendeposit.serials import Channel
 from opendeposit.writeplan import Plan, PlanAbandoned
 
 ACCOUNT_RANGE = 20_000
+ACCRUE_WORKERS = 2  # ranges accrued at once on PostgreSQL
 CHUNK = 2_000
 
 # Reads the Class II balances straight from the ledger's balance rows: a per-customer ledger
@@ -58,17 +60,26 @@ WHERE demand_accrual.last_day < excluded.last_day AND demand_accrual.state = 'ac
 
 
 async def accrue(*, db: Database, day: date) -> dict[str, object]:
-    """(b1) Add each Class II account's closing balance of `day` to its period accumulator."""
+    """(b1) Add each Class II account's closing balance of `day` to its period accumulator.
+
+    The ranges are disjoint and each is its own transaction, so on PostgreSQL `ACCRUE_WORKERS`
+    of them run at once (one backend per core); SQLite has one writer: one at a time."""
     settle = settlement_date_for(day)
     async with db.read() as conn:
         top = int((await conn.execute(select(func.coalesce(func.max(account.c.id), 0))))
                   .scalar_one())
+    ranges = iter(range(0, top, ACCOUNT_RANGE))
     accrued = 0
-    for lo in range(0, top, ACCOUNT_RANGE):
-        async with db.transaction() as conn:
-            result = await conn.execute(_ACCRUE, {"settle": settle, "day": day, "lo": lo,
-                                                  "hi": lo + ACCOUNT_RANGE})
-            accrued += max(result.rowcount, 0)
+
+    async def worker() -> None:
+        nonlocal accrued
+        for lo in ranges:  # shared: each range is taken by one worker
+            async with db.transaction() as conn:
+                result = await conn.execute(_ACCRUE, {"settle": settle, "day": day, "lo": lo,
+                                                      "hi": lo + ACCOUNT_RANGE})
+                accrued += max(result.rowcount, 0)
+
+    await asyncio.gather(*(worker() for _ in range(1 if db.is_sqlite else ACCRUE_WORKERS)))
     return {"settlement_date": settle.isoformat(), "accounts": accrued}
 
 

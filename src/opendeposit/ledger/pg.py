@@ -3,8 +3,8 @@ in the database, because each link is computed under the chain-head lock.
 
 It knows no business rule: it appends the entries it is given (content digests computed in
 Python by `ledger.domain.content_digest`), in order — open the new accounts' balance rows, lock
-the chain head, link each digest into the chain, move the balance rows in account-code order
-(one lock order for every writer), write the postings with the balance after their entry and
+the chain head, link each digest into the chain, move the balance rows in one statement (the
+head lock orders every writer of them), write the postings with the balance after their entry and
 the entries. A non-negative account below zero after any entry fails the CHECK (SQLSTATE
 23514, constraint `balance_non_negative`). The plan applier (`db/pg_apply.py`) calls it for a
 `Post` step; SQLite runs the same steps from `db/sqlite_apply.py`. Installed (CREATE OR
@@ -21,9 +21,9 @@ DECLARE
   v_now timestamptz := (p->>'now')::timestamptz;
   v_entries jsonb := p->'entries';
   v_n int := jsonb_array_length(p->'entries');
-  v_seq bigint; v_head text; v_prev text; v_bal bigint;
+  v_seq bigint; v_head text; v_prev text; v_moved bigint;
   v_hashes text[] := '{}'; v_accts text[] := '{}'; v_bals bigint[] := '{}';
-  r record;
+  v_missing text;
 BEGIN
   IF jsonb_array_length(p->'open') > 0 THEN
     INSERT INTO ledger_account (code, chart_code, name, owner_id, non_negative, created_at)
@@ -46,18 +46,25 @@ BEGIN
     v_hashes := v_hashes || v_prev;
   END LOOP;
   UPDATE ledger_chain c SET seq = v_seq + v_n, head_hash = v_prev WHERE c.chain = v_chain;
-  FOR r IN SELECT l.v->>0 AS a, sum((l.v->>2)::bigint)::bigint AS d
-             FROM jsonb_array_elements(v_entries) AS e(v),
-                  jsonb_array_elements(e.v->'postings') AS l(v)
-            GROUP BY 1 ORDER BY 1 LOOP
-    UPDATE ledger_balance b SET balance = b.balance + r.d
-      WHERE b.account_code = r.a AND b.shard = v_chain RETURNING b.balance INTO v_bal;
-    IF NOT FOUND THEN
-      RAISE EXCEPTION 'no balance row for % in shard %', r.a, v_chain USING ERRCODE = 'P0002';
-    END IF;
-    v_accts := v_accts || r.a;
-    v_bals := v_bals || v_bal;
-  END LOOP;
+  -- every balance row moved by one statement (the chain head lock, taken above, orders every
+  -- writer of the chain's balance rows: only this function moves them)
+  WITH d AS (SELECT l.v->>0 AS a, sum((l.v->>2)::bigint)::bigint AS d
+               FROM jsonb_array_elements(v_entries) AS e(v),
+                    jsonb_array_elements(e.v->'postings') AS l(v)
+              GROUP BY 1),
+       u AS (UPDATE ledger_balance b SET balance = b.balance + d.d FROM d
+              WHERE b.account_code = d.a AND b.shard = v_chain
+              RETURNING b.account_code AS a, b.balance)
+  SELECT (SELECT count(*) FROM d), coalesce(array_agg(u.a ORDER BY u.a), '{}'),
+         coalesce(array_agg(u.balance ORDER BY u.a), '{}')
+    INTO v_moved, v_accts, v_bals FROM u;
+  IF cardinality(v_accts) <> v_moved THEN
+    SELECT min(l.v->>0) INTO v_missing
+      FROM jsonb_array_elements(v_entries) AS e(v),
+           jsonb_array_elements(e.v->'postings') AS l(v)
+     WHERE NOT (l.v->>0 = ANY (v_accts));
+    RAISE EXCEPTION 'no balance row for % in shard %', v_missing, v_chain USING ERRCODE = 'P0002';
+  END IF;
   -- a line's balance_after: the account's balance after its entry, i.e. the final balance less
   -- the moves of the entries after it
   INSERT INTO posting (chain, seq, line, account_code, amount, balance_after)
