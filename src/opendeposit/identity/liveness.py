@@ -32,6 +32,9 @@ from opendeposit.identity.ports import (
 )
 
 EYE_CENTRES = ((38.29, 51.69), (73.53, 51.50))  # SFace's canonical landmark positions
+# the blink patch: the iris and the lid's fold over it (0.4 × 0.17 eye distances), not the
+# socket around it — shadows, brows, dark circles and frames stay dark when the lid closes
+EYE_HALF = (7, 3)
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,8 @@ def eye_darkness(aligned: Any) -> float:
     skin = float(np.median(gray[60:100, 30:82])) or 1.0
     shares = []
     for cx, cy in EYE_CENTRES:
-        patch = gray[int(cy - 6):int(cy + 6), int(cx - 11):int(cx + 11)]
+        patch = gray[int(cy - EYE_HALF[1]):int(cy + EYE_HALF[1]),
+                     int(cx - EYE_HALF[0]):int(cx + EYE_HALF[0])]
         shares.append(float((patch < 0.6 * skin).mean()))
     return sum(shares) / len(shares)
 
