@@ -209,8 +209,13 @@ def liveness_bench(engine: OpenCvFaceEngine, photo: Path, runs: int) -> dict[str
     actions = [Action.TURN_LEFT, Action.BLINK, Action.OPEN_MOUTH, Action.TURN_RIGHT,
                Action.BLINK]
     times, walls, passed = [], [], 0
+    def as_sent(picture: Any) -> Any:  # the kit's JPEG files as the face step decodes them
+        return cv2.imdecode(cv2.imencode(".jpg", picture, [cv2.IMWRITE_JPEG_QUALITY, 90])[1],
+                            cv2.IMREAD_COLOR)
+
     for run in range(runs):
         selfie, frames = facekit.face_kit(engine, image, actions, seed=run)
+        selfie, frames = as_sent(selfie), [as_sent(f) for f in frames]
         face = significant(engine.detect(selfie))[0]
         result, t, w = walled(lambda s=selfie, f=face, fr=frames: checker.check(
             actions=actions, selfie=s, selfie_face=f, frames=fr,
