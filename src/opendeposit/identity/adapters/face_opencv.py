@@ -81,6 +81,11 @@ class OpenCvFaceEngine:
         with self._lock:
             return rec.alignCrop(image, row)
 
+    def forget_embeddings(self) -> None:
+        """Drop the remembered embeddings (benchmarks time the model, not the memory)."""
+        with self._lock:
+            self._recent.clear()
+
     def embed(self, aligned: Any) -> Any:
         """The L2-normalised embedding of an aligned crop. The last few are remembered by the
         crop's bytes: the face step embeds the selfie for the liveness identity check and
