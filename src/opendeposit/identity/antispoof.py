@@ -39,7 +39,6 @@ class SpoofPolicy:
     planar_min: float = 0.8  # share of face points off the background's plane in a turn
     eye_contrast_max: float = 0.8  # eye contrast left in a blink frame (share of the selfie's)
     screen_peak_max: float = 9.0  # spectrum peak over its ring's median: above, a pixel grid
-    screen_colour_peak_max: float = 10.0  # the same in the blue-difference chroma (sub-pixels)
     size_consistent: bool = True  # every picture the same size (one camera, one session)
     still_signals_to_refuse: int = 1  # failing still-photo checks that refuse the attempt
     replay_bits: int = 3  # perceptual-hash distance of a near copy
@@ -197,11 +196,9 @@ def sizes_check(shapes: list[tuple[int, ...]], policy: SpoofPolicy) -> Check:
                  "" if ok else "pictures of different sizes", odd)
 
 
-def screen_score(image: Any, face: Face, *, plane: str = "grey") -> float:
+def screen_score(image: Any, face: Face) -> float:
     """The strongest isolated peak of the face's spectrum over its ring's median: a screen's
-    pixel grid (and the moiré it makes with the camera's) stands out; skin does not.
-    `plane` "cb" looks at the blue-difference chroma instead: a screen's red, green and blue
-    sub-pixel stripes, finer than the camera resolves, still alias into colour moiré there."""
+    pixel grid (and the moiré it makes with the camera's) stands out; skin does not."""
     import cv2
     import numpy as np
 
@@ -211,10 +208,7 @@ def screen_score(image: Any, face: Face, *, plane: str = "grey") -> float:
         return 0.0
     cx, cy = int(x + w / 2), int(y + h * 0.45)
     patch = image[max(0, cy - side // 2):cy + side // 2, max(0, cx - side // 2):cx + side // 2]
-    if plane == "cb":
-        grey = cv2.cvtColor(patch, cv2.COLOR_BGR2YCrCb)[..., 2].astype(np.float32)
-    else:
-        grey = cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    grey = cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY).astype(np.float32)
     n = min(grey.shape)
     grey = grey[:n, :n] - cv2.GaussianBlur(grey[:n, :n], (0, 0), 3)
     win = np.outer(np.hanning(n), np.hanning(n)).astype(np.float32)
@@ -232,14 +226,9 @@ def screen_score(image: Any, face: Face, *, plane: str = "grey") -> float:
 
 
 def screen_check(image: Any, face: Face, policy: SpoofPolicy) -> Check:
-    """The pixel grid in the brightness, or (finer screens) its colour moiré in the chroma."""
     score = screen_score(image, face)
-    if score > policy.screen_peak_max:
-        return Check("screen", round(score, 2), False, "pixel grid of a screen", 0)
-    colour = screen_score(image, face, plane="cb")
-    ok = colour <= policy.screen_colour_peak_max
-    return Check("screen", round(max(score, colour), 2), ok,
-                 "" if ok else "colour moiré of a screen's sub-pixels", 0)
+    ok = score <= policy.screen_peak_max
+    return Check("screen", round(score, 2), ok, "" if ok else "pixel grid of a screen", 0)
 
 
 # --------------------------------------------------------------------------- replay hashes
