@@ -175,27 +175,33 @@ class ActionLiveness:
         sides = [self.t.detect_side, self.t.detect_side_fine]
         if action is Action.BLINK:
             sides.reverse()
-        check, face, crop = self._judge(i, action, frame, base, base_vec, mirrored, sides[0])
-        if check.problem and sides[1] != sides[0]:
+        again = sides[1] != sides[0]
+        check, face, crop = self._judge(i, action, frame, base, base_vec, mirrored, sides[0],
+                                        last=not again)
+        if check.problem and again:
             check, face, crop = self._judge(i, action, frame, base, base_vec, mirrored,
-                                            sides[1])
+                                            sides[1], last=True)
         return check, thumb, face, crop
 
     def _judge(self, i: int, action: Action, frame: Any, base: Pose, base_vec: Any,
-               mirrored: bool, side: int) -> tuple[FrameCheck, Any, Any]:
+               mirrored: bool, side: int, *, last: bool) -> tuple[FrameCheck, Any, Any]:
         faces = significant(detect_small(self._engine, frame, side))
         if len(faces) != 1:
             code = "FACE_NOT_FOUND" if not faces else "FACE_MULTIPLE"
             return FrameCheck(i, action.value, False, 0.0, 0.0, code), None, None
         crop = self._engine.aligned(frame, faces[0])
-        same = float((self._engine.embed(crop) * base_vec).sum()) if base_vec is not None \
-            else 1.0
         pose = pose_of(faces[0], crop)
         measure = action_measure(action, base, pose, mirrored=mirrored)
+        seen = action_passed(action, base, pose, self.t, mirrored=mirrored)
+        if not seen and not last:  # the other size decides: no embedding spent on this one
+            return (FrameCheck(i, action.value, False, round(measure, 4), 0.0,
+                               "LIVENESS_ACTION_NOT_SEEN"), faces[0], crop)
+        same = float((self._engine.embed(crop) * base_vec).sum()) if base_vec is not None \
+            else 1.0
         problem = None
         if same < self.t.same_person:
             problem = "LIVENESS_DIFFERENT_PERSON"
-        elif not action_passed(action, base, pose, self.t, mirrored=mirrored):
+        elif not seen:
             problem = "LIVENESS_ACTION_NOT_SEEN"
         return FrameCheck(i, action.value, problem is None, round(measure, 4), round(same, 4),
                           problem), faces[0], crop
