@@ -43,6 +43,17 @@ def test_a_simulated_live_capture_passes_and_warped_stills_do_not() -> None:
     assert judged(screen, live[1]) == "LIVENESS_SCREEN"
 
 
+def test_a_blink_is_seen_on_a_face_with_shadowed_eye_sockets() -> None:
+    """obama2's eyes sit in shadow: the dark socket around the eye stays dark when the lid
+    closes, so only the iris's patch shows the blink (the socket-wide patch missed 6 of 6)."""
+    import cv2
+
+    faces = cached_engines()[1]
+    shadowed = cv2.imread(str(sample_photos()["obama2"]))
+    for seed in (0, 1):
+        assert judged(*liveshot.live_sequence(faces, shadowed, ACTIONS, seed=seed)) == "pass", seed
+
+
 def test_a_re_encoded_or_resized_copy_is_recognised_a_new_capture_is_not() -> None:
     faces = cached_engines()[1]
     selfie, frames = liveshot.live_sequence(faces, photo(), ACTIONS, seed=2)
@@ -74,6 +85,10 @@ def test_document_checks_warn_on_copies_screens_covers_and_temporary_cards() -> 
     front = cardgen.front(p, Image.open(sample_photos()["obama"]), seed=1)
     shot = cardgen.phone_photo(front, seed=1)
     assert warnings(shot, "front") == set()
+    # a card filling the photo edge to edge is whole (the 姓名 box starts left of its glyphs)
+    edge_to_edge = people.people(3, seed=31)[2]
+    assert warnings(cardgen.front(edge_to_edge, Image.open(sample_photos()["obama"]), seed=2),
+                    "front") == set()
     assert "ID_CARD_COPY" in warnings(cardgen.phone_photo(cardgen.grey_copy(front), seed=1),
                                       "front")
     screen = cardgen.on_screen_card(cardgen.phone_photo(front, seed=1, blur=0.5))

@@ -78,3 +78,41 @@ def test_bad_sequences_fail_with_a_reason() -> None:
     assert check(selfie, frames, swapped).problem == "LIVENESS_ACTION_NOT_SEEN"
     _, other = face_kit(engine, load("biden"), ACTIONS)
     assert check(selfie, other).problem == "LIVENESS_DIFFERENT_PERSON"
+
+
+def test_an_aligned_crop_is_embedded_once_and_the_replay_hash_keeps_its_values() -> None:
+    """The face step embeds the selfie twice (liveness, then the registry comparison): the
+    second is the remembered vector. The replay hash, now taken from one 64×64 reduction,
+    equals the one of the 32×32 / 16×16 area reductions that the registry already holds."""
+    import cv2
+    import numpy as np
+
+    from opendeposit.identity import antispoof
+    from opendeposit.identity.adapters.face_opencv import OpenCvFaceEngine
+
+    engine = OpenCvFaceEngine()
+    image = load("obama")
+    crop = engine.aligned(image, engine.detect(image)[0])
+    first = engine.embed(crop)
+    real, calls = engine._rec, []
+
+    class Counting:
+        def feature(self, aligned: Any) -> Any:
+            calls.append(1)
+            return real.feature(aligned)
+
+    other = load("biden")
+    other_crop = engine.aligned(other, engine.detect(other)[0])
+    engine._rec = Counting()
+    assert np.array_equal(engine.embed(crop.copy()), first) and not calls
+    assert float((engine.embed(other_crop) * first).sum()) < 0.363 and calls == [1]
+
+    for name in ("obama", "biden", "astronaut"):
+        picture = load(name)
+        grey = cv2.cvtColor(picture, cv2.COLOR_BGR2GRAY).astype(np.float32)
+        low = cv2.dct(cv2.resize(grey, (32, 32), interpolation=cv2.INTER_AREA))[:8, :8].ravel()
+        bits = "".join("1" if b else "0" for b in low[1:] > np.median(low[1:])) + "0"
+        value, thumb = antispoof.picture_hash(picture)
+        assert format(value & ((1 << 64) - 1), "064b") == bits, name
+        want = cv2.resize(grey, (16, 16), interpolation=cv2.INTER_AREA).astype(np.uint8)
+        assert np.abs(np.frombuffer(thumb, np.uint8).astype(int) - want.ravel()).max() <= 1

@@ -234,21 +234,33 @@ def screen_check(image: Any, face: Face, policy: SpoofPolicy) -> Check:
 # --------------------------------------------------------------------------- replay hashes
 
 
-def picture_hash(image: Any) -> tuple[int, bytes]:
-    """(64-bit DCT hash, 16×16 grey thumbnail) of a whole picture: a re-encoded, resized or
-    re-lit copy keeps both; a new exposure of the same scene differs in its details."""
+def grey64(image: Any) -> Any:
+    """The whole picture in 64×64 grey (float32, area-averaged): one resize of the full-size
+    picture, from which the replay hash and the motion check's thumbnail are both taken."""
     import cv2
     import numpy as np
 
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).astype(np.float32)
-    small = cv2.resize(grey, (32, 32), interpolation=cv2.INTER_AREA)
-    low = cv2.dct(small)[:8, :8].ravel()
+    return cv2.resize(grey, (64, 64), interpolation=cv2.INTER_AREA)
+
+
+def picture_hash(image: Any, *, small: Any = None) -> tuple[int, bytes]:
+    """(64-bit DCT hash, 16×16 grey thumbnail) of a whole picture: a re-encoded, resized or
+    re-lit copy keeps both; a new exposure of the same scene differs in its details.
+    `small` is the picture's `grey64` when the caller has it: 2×2 and 4×4 block means of equal
+    cells are the 32×32 and 16×16 area averages, without reading the full picture again."""
+    import cv2
+    import numpy as np
+
+    g = grey64(image) if small is None else small
+    small32 = g.reshape(32, 2, 32, 2).mean(axis=(1, 3))
+    low = cv2.dct(small32)[:8, :8].ravel()
     bits = low[1:] > np.median(low[1:])
     value = 0
     for bit in bits:
         value = (value << 1) | int(bit)
     value <<= 1  # 63 coefficients; the DC term carries only brightness
-    thumb = cv2.resize(grey, (16, 16), interpolation=cv2.INTER_AREA).astype(np.uint8)
+    thumb = g.reshape(16, 4, 16, 4).mean(axis=(1, 3)).astype(np.uint8)
     return value - (1 << 64) if value >= (1 << 63) else value, thumb.tobytes()
 
 
@@ -273,12 +285,13 @@ def thumb_distance(a: bytes, b: bytes) -> float:
 
 
 def attempt_checks(selfie: Any, selfie_face: Face, frames: list[Any], faces: list[Face],
-                   aligned: list[Any], actions: list[Action], policy: SpoofPolicy
-                   ) -> list[Check]:
+                   aligned: list[Any], actions: list[Action], policy: SpoofPolicy, *,
+                   screen: Check | None = None) -> list[Check]:
     """Every still-photo and screen check of one attempt (`aligned`: selfie first; `faces`
-    are the frames' faces, kept for checks that need them)."""
+    are the frames' faces, kept for checks that need them; `screen`: the selfie's screen
+    check when the caller already ran it)."""
     checks = [sizes_check([selfie.shape] + [f.shape for f in frames], policy),
-              screen_check(selfie, selfie_face, policy)]
+              screen or screen_check(selfie, selfie_face, policy)]
     box = roi_box(selfie_face, selfie.shape)
     base = grey_roi(selfie, box)
     mask = face_mask(selfie_face, box)

@@ -88,7 +88,9 @@ def analyse(kit: IdentityKit, selfie: images.Photo, frames: list[images.Photo],
             card_front: bytes | None) -> FaceOutcome:
     """All the CPU work of the face step (runs in a worker thread)."""
     out = _analyse(kit, selfie, frames, actions, mirrored, registry_photo, card_front)
-    out.hashes = [antispoof.picture_hash(p.image) for p in [selfie, *frames]]
+    live = out.liveness
+    out.hashes = list(live.hashes) if live is not None and live.hashes else [
+        antispoof.picture_hash(p.image) for p in [selfie, *frames]]  # the checker's, or now
     if out.liveness is not None:
         out.signals = list(out.liveness.signals)
     return out
@@ -111,7 +113,8 @@ def _analyse(kit: IdentityKit, selfie: images.Photo, frames: list[images.Photo],
                               frame_digests=[f.sha256 for f in frames], mirrored=mirrored)
     if not live.passed:
         bad = next((c for c in live.frames if not c.passed), None)
-        where = {"image": "frame", "index": bad.index, "action": bad.action} if bad else {}
+        where = {"image": "frame", "index": bad.index, "action": bad.action} if bad else \
+            {"image": "selfie"} if live.problem == "LIVENESS_SCREEN" else {}
         return FaceOutcome(live.problem, where, live)
     vec = kit.faces.embed(kit.faces.aligned(selfie.image, face))
     for source, data in (("registry", registry_photo), ("card_portrait", card_front)):

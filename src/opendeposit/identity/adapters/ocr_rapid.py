@@ -6,6 +6,13 @@ path so that RapidOCR never tries to download anything. Large photos are scaled 
 detected on a copy at most `det_side` wide (recognition still reads the full-size crops), and
 the angle classifier is skipped: a card photographed upright needs none, and a sideways one is
 retried turned (steps_document.read_side) — on one core that halves the time per side.
+
+Recognition is most of what is left (a front has ~13 text lines, 0.4 s of 0.6 s). RapidOCR's
+defaults batch 6 lines and pad every line of a batch to the widest one and to at least 320 px
+(48 px high): a two-character label then costs as much as the ID-number line. Here each line is
+read alone (`rec_batch` 1) and padded to at least `rec_min_width` 160 px: the same text, a third
+less work. Narrower than 160 px (96) lowered the score of some two-character names below the
+0.9 that sends a name to review; measured in docs/performance.md.
 """
 
 from __future__ import annotations
@@ -27,16 +34,19 @@ def models_dir() -> Path:
 
 
 class RapidOcrEngine:
-    def __init__(self, *, max_side: int = 1400, threads: int = 0, det_side: int = 736,
-                 use_cls: bool = False) -> None:
+    def __init__(self, *, max_side: int = 1400, threads: int = 0, det_side: int = 640,
+                 use_cls: bool = False, rec_batch: int = 1, rec_min_width: int = 160) -> None:
         self._max_side = max_side
         self._threads = threads
         self._det_side = det_side
         self._use_cls = use_cls
+        self._rec_batch = rec_batch
+        self._rec_min_width = rec_min_width
         self._lock = threading.Lock()
         self._infer_lock = threading.Lock()
         self._engine: Any = None
-        self.model = ModelInfo(f"rapidocr PP-OCRv6 det/rec small, det ≤{det_side}px"
+        self.model = ModelInfo(f"rapidocr PP-OCRv6 det/rec small, det ≤{det_side}px, "
+                               f"rec ×{rec_batch} ≥{rec_min_width}px"
                                f"{', cls mobile' if use_cls else ''}", _version())
 
     def _load(self) -> Any:
@@ -52,7 +62,9 @@ class RapidOcrEngine:
         base = models_dir()
         params: dict[str, Any] = {"Global.log_level": "error", "Det.limit_type": "max",
                                   "Det.limit_side_len": self._det_side,
-                                  "Global.use_cls": self._use_cls}
+                                  "Global.use_cls": self._use_cls,
+                                  "Rec.rec_batch_num": self._rec_batch,
+                                  "Rec.rec_img_shape": [3, 48, self._rec_min_width]}
         for part, name in MODEL_FILES.items():
             path = base / name
             if not path.is_file():

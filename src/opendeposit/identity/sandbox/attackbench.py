@@ -41,6 +41,8 @@ def _verdict(checker: Any, engine: Any, selfie: Any, frames: list[Any],
         return "face_not_found", []
     result = checker.check(actions=ACTIONS, selfie=selfie, selfie_face=faces[0], frames=frames,
                            frame_digests=[str(i) for i in range(len(frames))], mirrored=False)
+    if result.problem == "LIVENESS_SCREEN":  # checked first, on the selfie alone
+        return "screen", ["screen"]
     if not result.passed:
         return "action:" + str(result.problem), []
     failed = [c.name for c in result.signals if not c.passed]
