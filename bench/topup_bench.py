@@ -7,7 +7,8 @@ The card network is the in-memory sandbox adapter, so the figure is the platform
 auth, idempotency, PIN (cached after the first argon2 check), payment order, network call,
 ledger entry with hash chain, outbox row, response (the embedded ESB relay is off, so signing
 the e-receipts the outbox asks for is not in the figure). Prints a markdown table for
-docs/performance.md.
+docs/performance.md, with the CPU time per top-up of the API process and of PostgreSQL, and
+what PostgreSQL's sessions waited on.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import tempfile
 from pathlib import Path
 
 from _common import (
+    PgSampler,
+    cpu_seconds,
     ease_risk_for_load,
     machine,
     pgbench_tpcb,
@@ -81,13 +84,20 @@ def main() -> None:
            # all wrk traffic comes from one address: the per-IP / per-customer limits would
            # answer 429s that wrk counts as completed requests
            "OPENDEPOSIT_RATE_LIMITS": "ip=off,customer=off"}
-    rows = []
-    with served(env, PORT):
+    rows, cpu, waits = [], [], []
+    with served(env, PORT) as server:
         asyncio.run(warm(PORT, url_path="/api/v1/account/top-up", tokens=tokens, body=body,
                          expect=200))
         for c in args.clients:
-            result = wrk(f"http://127.0.0.1:{PORT}", script, clients=c, seconds=args.seconds)
+            before = cpu_seconds(server.pid)
+            with PgSampler("od_bench_topup") as sampler:
+                result = wrk(f"http://127.0.0.1:{PORT}", script, clients=c,
+                             seconds=args.seconds)
+            after = cpu_seconds(server.pid)
             rows.append((c, result))
+            done = max(1, result.requests)
+            cpu.append((c, *((b - a) * 1000 / done for a, b in zip(before, after, strict=True))))
+            waits.append((c, sampler.summary()))
     entries = int(psql("SELECT count(*) FROM journal_entry", "od_bench_topup"))
     refs = {c: pgbench_tpcb(c, args.seconds) for c, _ in rows}
     print(f"\nmachine: {machine()}")
@@ -97,6 +107,11 @@ def main() -> None:
     for c, r in rows:
         print(f"| {c} | {r.rps:.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.non_2xx} | "
               f"{refs[c]:.0f} | {r.rps / refs[c]:.2f} |")
+    for c, api_ms, pg_ms in cpu:
+        print(f"\n{c} clients, CPU per top-up: API process {api_ms:.2f} ms, PostgreSQL "
+              f"{pg_ms:.2f} ms (all of its processes)")
+    for c, summary in waits:
+        print(f"\n{c} clients, PostgreSQL side: {summary}")
 
 
 if __name__ == "__main__":
