@@ -75,7 +75,9 @@ def main() -> None:
     url = recreate_db("od_bench_topup")
     data_dir = Path(tempfile.mkdtemp(prefix="od-bench-"))
     tokens = asyncio.run(seed(url, data_dir, args.customers))
-    body = {"amount": "1.00", "pin": PIN}
+    # an ordinary amount: a stream of 1.00 top-ups is what the SMALL_PROBES rule (many small
+    # "test" moves) raises an alert for, and an alert takes the risk gate's locked way
+    body = {"amount": "100.00", "pin": PIN}
     script = wrk_post_script(data_dir / "topup.lua", url_path="/api/v1/account/top-up",
                              tokens=tokens, body=body)
     env = {"DATABASE_URL": url, "OPENDEPOSIT_ENV": "sandbox", "OPENDEPOSIT_DATA_DIR":
