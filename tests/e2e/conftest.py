@@ -4,6 +4,7 @@ Chromium (/usr/bin/chromium; never a downloaded browser). Screenshots go to test
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -129,3 +130,18 @@ def keep(path: Path, docs_name: str) -> None:
         target = ROOT / "docs" / "screenshots" / f"{docs_name}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, target)
+
+
+def enter_pin(page, pin: str) -> None:  # type: ignore[no-untyped-def]
+    """Type a PIN on the app's shuffled keypad."""
+    for digit in pin:
+        page.locator(f"button.pin-key[data-digit='{digit}']").click()
+
+
+def top_up_to_pin(page, amount: str) -> None:  # type: ignore[no-untyped-def]
+    """Start a top-up of `amount` in the H5 app, up to its PIN keypad."""
+    page.goto("/m/account/top-up")
+    page.locator("input").first.fill(amount)
+    page.get_by_role("button", name="下一步").click()
+    page.get_by_role("button", name=re.compile("确认")).click()
+    page.locator(".pin-key").first.wait_for()

@@ -22,9 +22,16 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, WEB_INDEX, keep, running_demo, shot
+from tests.e2e.conftest import (
+    ARTIFACTS,
+    WEB_INDEX,
+    enter_pin,
+    keep,
+    running_demo,
+    shot,
+    top_up_to_pin,
+)
 from tests.e2e.console_support import cli, customer_token
-from tests.e2e.test_h5_money import enter_pin
 
 pytestmark = pytest.mark.browser
 
@@ -205,11 +212,7 @@ def test_a_dormant_account_is_reactivated_by_face(server, page_of) -> None:
     page.screenshot(path=str(suspended), animations="disabled")  # the screen, not the limits
     keep(suspended, "m-account-suspended")
     # a top-up: refused until re-verified, then the same top-up again with the PIN
-    page.goto("/m/account/top-up")
-    page.locator("input").first.fill("2.00")
-    page.get_by_role("button", name="下一步").click()
-    page.get_by_role("button", name=re.compile("确认")).click()
-    page.locator(".pin-key").first.wait_for()
+    top_up_to_pin(page, "2.00")
     enter_pin(page, PIN)
     _pass_face_in_sheet(page, "reactivate")
     page.get_by_text("账户已恢复使用").first.wait_for(timeout=10_000)

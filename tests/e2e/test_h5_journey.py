@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import keep, shot
+from tests.e2e.conftest import enter_pin, keep, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -70,11 +70,6 @@ def funnel(base: str, token: str) -> dict[str, int]:
 
 
 # --------------------------------------------------------------------------- page helpers
-
-
-def enter_pin(page, pin: str) -> None:  # type: ignore[no-untyped-def]
-    for digit in pin:
-        page.locator(f"button.pin-key[data-digit='{digit}']").click()
 
 
 def settle(page) -> None:  # type: ignore[no-untyped-def]

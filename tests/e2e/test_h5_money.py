@@ -7,16 +7,11 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import keep, shot
+from tests.e2e.conftest import enter_pin, keep, shot
 
 pytestmark = pytest.mark.browser
 
 PHONE, PIN = "13800138000", "135790"
-
-
-def enter_pin(page, pin: str) -> None:  # type: ignore[no-untyped-def]
-    for digit in pin:
-        page.locator(f"button.pin-key[data-digit='{digit}']").click()
 
 
 def login(page) -> None:  # type: ignore[no-untyped-def]

@@ -10,8 +10,7 @@ import httpx
 import pytest
 
 from opendeposit.serials import luhn_digit
-from tests.e2e.conftest import keep, shot
-from tests.e2e.test_h5_money import enter_pin
+from tests.e2e.conftest import enter_pin, keep, shot, top_up_to_pin
 
 pytestmark = pytest.mark.browser
 
@@ -51,11 +50,7 @@ def test_a_stepped_up_top_up_asks_for_the_sms_code_then_goes_through(phone_page,
     page.goto("/m/")
     page.evaluate("([t, p]) => { localStorage.setItem('od_token', t); "
                   "localStorage.setItem('od_phone', p) }", [token, PHONE])
-    page.goto("/m/account/top-up")
-    page.locator("input").first.fill("2.00")
-    page.get_by_role("button", name="下一步").click()
-    page.get_by_role("button", name=re.compile("确认")).click()
-    page.locator(".pin-key").first.wait_for()
+    top_up_to_pin(page, "2.00")
     enter_pin(page, PIN)
     dialog = page.locator(".van-dialog").filter(has_text="需要验证身份")
     dialog.wait_for(timeout=15_000)
