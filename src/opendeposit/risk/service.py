@@ -110,9 +110,9 @@ async def rules_in_force(conn: AsyncConnection) -> list[Rule]:
     """The newest version of every rule (stored versions over the built-in version 1), kept
     for a few seconds per process: a rule change reaches other processes within that time."""
     key = str(conn.engine.url)
-    hit = _rules_cache.get(key)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
+    cached = _cached_rules(key)
+    if cached is not None:
+        return cached
     rows = (await conn.execute(select(risk_rule_version).order_by(
         risk_rule_version.c.code, risk_rule_version.c.version))).all()
     newest = {r.code: Rule(r.code, r.version, Action(r.action), json.loads(r.thresholds),
@@ -122,11 +122,16 @@ async def rules_in_force(conn: AsyncConnection) -> list[Rule]:
     return rules
 
 
+def _cached_rules(key: str) -> list[Rule] | None:
+    hit = _rules_cache.get(key)
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+
 async def rules_now(db: Database) -> list[Rule]:
     """`rules_in_force` without a connection of the caller's: the cached rules, else one read."""
-    hit = _rules_cache.get(str(db.engine.url))
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
+    cached = _cached_rules(str(db.engine.url))
+    if cached is not None:
+        return cached
     async with db.read() as conn:
         return await rules_in_force(conn)
 
@@ -147,11 +152,6 @@ _GATHER = select(risk_profile, _HITS.scalar_subquery().label("hits"),
     _P.customer_id == bindparam("customer_id"))
 _GATHER_LOCKED = _GATHER.with_for_update(of=risk_profile)
 _IP = select(risk_ip.c.history).where(risk_ip.c.ip == bindparam("ip"))
-# PostgreSQL, unlocked, on the driver connection (`judge_unlocked`); optionally drawing the
-# move's transaction-serial number in the same round trip
-_GATHER_PG = DriverStatement(_GATHER)
-_GATHER_PG_SERIAL = DriverStatement(_GATHER.add_columns(
-    literal_column(f"nextval('{SEQUENCE}')").label("serial_no")))
 # an empty summary for a customer who has none yet, so that the lock of a first move (and of
 # a concurrent one) has a row to hold: without it both would be judged on no history
 _EMPTY_PROFILE = postgresql.insert(risk_profile).values(
@@ -274,6 +274,14 @@ PREFETCH_JOIN = "\n  LEFT JOIN LATERAL (" + str(
         dialect=postgresql.dialect(paramstyle="named"))) + ") AS risk ON true"
 
 
+# The same read on its own (PostgreSQL, unlocked, on the driver connection: `read_summary`),
+# optionally drawing the move's transaction-serial number in the same round trip
+_SUMMARY = prefetch(bindparam("customer_id"))
+_SUMMARY_PG = DriverStatement(select(*_SUMMARY.c))
+_SUMMARY_PG_SERIAL = DriverStatement(select(
+    *_SUMMARY.c, literal_column(f"nextval('{SEQUENCE}')").label("serial_no")))
+
+
 def prefetch_params(vault: Vault, device_id: str | None) -> tuple[str, str]:
     """(:risk_device_id, :risk_device_hash) for PREFETCH_JOIN."""
     return device_id or "", vault.lookup_hash(device_id) if device_id else "-"
@@ -295,15 +303,15 @@ async def read_summary(db: Database, *, vault: Vault, customer_id: int,
     """The summaries in one unlocked round trip of their own, drawing the move's serial
     number with them when asked."""
     device_id_param, device_hash = prefetch_params(vault, device_id)
-    stmt = _GATHER_PG_SERIAL if draw_serial else _GATHER_PG
+    stmt = _SUMMARY_PG_SERIAL if draw_serial else _SUMMARY_PG
     async with driver_connection(db) as driver:
         found = await driver.conn.fetchrow(stmt.sql, *stmt.args(
-            customer_id=customer_id, device_id=device_id_param, device_hash=device_hash))
-    if found is None:
-        return None
-    row: Any = AttrRow(found)
-    return Summary(row.account_id, _hashes(row), row.history, row.last_move_on, int(row.hits),
-                   row.device_history, row.serial_no if draw_serial else None)
+            customer_id=customer_id, risk_device_id=device_id_param,
+            risk_device_hash=device_hash))
+    summary = None if found is None else summary_of(AttrRow(found))
+    if summary is None or not draw_serial:
+        return summary
+    return replace(summary, serial_no=int(found["serial_no"]))
 
 
 async def judge_unlocked(db: Database, *, vault: Vault, event: Event, balance: int | None,
